@@ -65,7 +65,7 @@ func splitShell(s string) ([]string, error) {
 }
 
 // ShellQuote quotes s for a POSIX shell: safe strings stay as they are, the empty string
-// becomes '', anything else is single-quoted with embedded quotes written as '"'"'.
+// becomes a pair of single quotes, anything else is single-quoted with embedded quotes written as '"'"'.
 func ShellQuote(s string) string {
 	if s == "" {
 		return "''"

@@ -1,0 +1,310 @@
+package emitter
+
+import (
+	"encoding/json"
+	"fmt"
+	"net/http"
+	"net/http/httptest"
+	"os"
+	"path/filepath"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"github.com/gulag/chief-monitor/internal/telemetry"
+)
+
+// fakeMonitor records delivered events and answers with the status in code.
+type fakeMonitor struct {
+	*httptest.Server
+	mu     sync.Mutex
+	events []telemetry.Event
+	keys   []string
+	code   atomic.Int32
+	delay  atomic.Int64
+}
+
+func newFakeMonitor(t *testing.T) *fakeMonitor {
+	t.Helper()
+	m := &fakeMonitor{}
+	m.code.Store(http.StatusAccepted)
+	m.Server = httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		time.Sleep(time.Duration(m.delay.Load()))
+		if r.URL.Path != "/v1/events/batch" {
+			http.NotFound(w, r)
+			return
+		}
+		code := int(m.code.Load())
+		if code == http.StatusAccepted {
+			var b telemetry.Batch
+			if err := json.NewDecoder(r.Body).Decode(&b); err != nil {
+				http.Error(w, err.Error(), http.StatusBadRequest)
+				return
+			}
+			m.mu.Lock()
+			m.events = append(m.events, b.Events...)
+			m.keys = append(m.keys, r.Header.Get("x-api-key"))
+			m.mu.Unlock()
+		}
+		w.WriteHeader(code)
+	}))
+	t.Cleanup(m.Close)
+	return m
+}
+
+func (m *fakeMonitor) messages() []string {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	out := make([]string, len(m.events))
+	for i, e := range m.events {
+		out[i] = e.Message
+	}
+	return out
+}
+
+func testOptions(t *testing.T, endpoint string) Options {
+	return Options{Endpoint: endpoint, APIKey: "k", Timeout: 500 * time.Millisecond, MaxEvents: 100,
+		FlushInterval: time.Hour, SpoolFile: filepath.Join(t.TempDir(), ".chief", "spool.jsonl"), SpoolMaxBytes: 1 << 20}
+}
+
+func ev(msg string) telemetry.Event {
+	return telemetry.Event{SourceType: telemetry.SourceChief, EventType: telemetry.EventJobStarted, Level: telemetry.LevelInfo, Message: msg}
+}
+
+func spoolLines(t *testing.T, path string) []string {
+	t.Helper()
+	data, err := os.ReadFile(path)
+	if err != nil && !os.IsNotExist(err) {
+		t.Fatal(err)
+	}
+	return strings.Fields(string(data))
+}
+
+func TestDeliversBatchWithKeyAndIDs(t *testing.T) {
+	m := newFakeMonitor(t)
+	e := New(testOptions(t, m.URL+"/"))
+	for i := range 3 {
+		e.Emit(ev(fmt.Sprint("m", i)))
+	}
+	e.Close()
+	if got, want := strings.Join(m.messages(), ","), "m0,m1,m2"; got != want {
+		t.Fatalf("got %q, want %q", got, want)
+	}
+	ids := map[string]bool{}
+	for _, x := range m.events {
+		if x.EventID == "" || len(x.EventID) > 128 || ids[x.EventID] {
+			t.Errorf("event id %q is empty, too long or repeated", x.EventID)
+		}
+		ids[x.EventID] = true
+		if !strings.HasSuffix(x.EventAt, "+00:00") || string(x.Metadata) != "{}" {
+			t.Errorf("got eventAt %q metadata %s, want +00:00 and {}", x.EventAt, x.Metadata)
+		}
+	}
+	if m.keys[0] != "k" {
+		t.Errorf("x-api-key: got %q, want k", m.keys[0])
+	}
+}
+
+func TestQueueOverflowDropsNewest(t *testing.T) {
+	opts := testOptions(t, "http://127.0.0.1:9")
+	opts.MaxEvents = 2
+	e := newEmitter(opts)
+	for i := range 5 {
+		e.Emit(ev(fmt.Sprint("m", i)))
+	}
+	if got := e.Dropped(); got != 3 {
+		t.Fatalf("dropped: got %d, want 3", got)
+	}
+	if got := e.queue[1].Message; got != "m1" {
+		t.Fatalf("queue tail: got %q, want m1 (newest events are the ones dropped)", got)
+	}
+}
+
+func TestSpoolAndReplayInOrder(t *testing.T) {
+	m := newFakeMonitor(t)
+	m.code.Store(http.StatusServiceUnavailable)
+	e := newEmitter(testOptions(t, m.URL))
+	e.Emit(ev("a"))
+	e.Emit(ev("b"))
+	e.cycle(0)
+	if got := len(spoolLines(t, e.SpoolPath())); got != 2 {
+		t.Fatalf("spooled: got %d lines, want 2", got)
+	}
+	e.Emit(ev("c"))
+	e.cycle(0) // still down: c must queue behind a and b in the spool
+	m.code.Store(http.StatusAccepted)
+	e.Emit(ev("d"))
+	e.cycle(0)
+	if got, want := strings.Join(m.messages(), ","), "a,b,c,d"; got != want {
+		t.Fatalf("delivery order: got %q, want %q", got, want)
+	}
+	if got := spoolLines(t, e.SpoolPath()); len(got) != 0 {
+		t.Fatalf("spool after replay: got %d lines, want 0", len(got))
+	}
+}
+
+func TestResponseClasses(t *testing.T) {
+	cases := []struct {
+		name        string
+		code        int
+		spooled     int
+		deadLetters int
+	}{
+		{name: "429 is retried", code: http.StatusTooManyRequests, spooled: 1},
+		{name: "503 is retried", code: http.StatusServiceUnavailable, spooled: 1},
+		{name: "401 goes to dead letter", code: http.StatusUnauthorized, deadLetters: 1},
+		{name: "400 goes to dead letter", code: http.StatusBadRequest, deadLetters: 1},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			m := newFakeMonitor(t)
+			m.code.Store(int32(tc.code))
+			e := newEmitter(testOptions(t, m.URL))
+			e.Emit(ev("x"))
+			e.cycle(0)
+			if got := len(spoolLines(t, e.SpoolPath())); got != tc.spooled {
+				t.Errorf("spooled: got %d, want %d", got, tc.spooled)
+			}
+			if got := len(spoolLines(t, e.DeadLetterPath())); got != tc.deadLetters {
+				t.Errorf("dead letters: got %d, want %d", got, tc.deadLetters)
+			}
+		})
+	}
+}
+
+func TestRejectedSpoolBatchDoesNotBlock(t *testing.T) {
+	m := newFakeMonitor(t)
+	e := newEmitter(testOptions(t, m.URL))
+	if err := appendTo(e.SpoolPath(), [][]byte{[]byte(`{"message":"old"}`), []byte(`not json`)}); err != nil {
+		t.Fatal(err)
+	}
+	m.code.Store(http.StatusBadRequest)
+	e.cycle(0)
+	m.code.Store(http.StatusAccepted)
+	e.Emit(ev("new"))
+	e.cycle(0)
+	if got := strings.Join(m.messages(), ","); got != "new" {
+		t.Fatalf("delivered: got %q, want new", got)
+	}
+	if got := spoolLines(t, e.DeadLetterPath()); len(got) != 1 || !strings.Contains(got[0], "old") {
+		t.Fatalf("dead letters: got %q, want the old event only (invalid line dropped)", got)
+	}
+}
+
+func TestSpoolCapDropsOldest(t *testing.T) {
+	opts := testOptions(t, "http://127.0.0.1:9")
+	opts.SpoolMaxBytes = 2000
+	opts.Timeout = 100 * time.Millisecond
+	e := newEmitter(opts)
+	for i := range 40 {
+		e.Emit(ev(fmt.Sprintf("m%02d", i)))
+	}
+	e.cycle(0)
+	st, err := os.Stat(e.SpoolPath())
+	if err != nil {
+		t.Fatal(err)
+	}
+	if st.Size() > 2000 {
+		t.Fatalf("spool size: got %d, want <= 2000", st.Size())
+	}
+	lines := spoolLines(t, e.SpoolPath())
+	if last := lines[len(lines)-1]; !strings.Contains(last, `"m39"`) {
+		t.Fatalf("newest event missing from spool tail: %s", last)
+	}
+	if strings.Contains(lines[0], `"m00"`) {
+		t.Fatal("oldest event was kept although the spool is over its cap")
+	}
+}
+
+func TestLockedSpoolPostponesWork(t *testing.T) {
+	m := newFakeMonitor(t)
+	e := newEmitter(testOptions(t, m.URL))
+	other := newSpool(e.SpoolPath(), 1<<20)
+	if err := other.lock(0); err != nil {
+		t.Fatal(err)
+	}
+	e.Emit(ev("x"))
+	e.cycle(0)
+	if got := len(m.messages()); got != 0 {
+		t.Fatalf("delivered while another process held the lock: %d", got)
+	}
+	other.unlock()
+	e.cycle(0)
+	if got := strings.Join(m.messages(), ","); got != "x" {
+		t.Fatalf("got %q, want x after the lock was released", got)
+	}
+}
+
+func TestSharedSpoolDeliversEachEventOnce(t *testing.T) {
+	m := newFakeMonitor(t)
+	m.code.Store(http.StatusServiceUnavailable)
+	opts := testOptions(t, m.URL)
+	a, b := newEmitter(opts), newEmitter(opts)
+	for i := range 50 {
+		a.Emit(ev(fmt.Sprint("a", i)))
+		b.Emit(ev(fmt.Sprint("b", i)))
+	}
+	var wg sync.WaitGroup
+	for _, e := range []*Emitter{a, b} {
+		wg.Go(func() { e.cycle(time.Second) })
+	}
+	wg.Wait()
+	m.code.Store(http.StatusAccepted)
+	for _, e := range []*Emitter{a, b} {
+		wg.Go(func() { e.cycle(time.Second) })
+	}
+	wg.Wait()
+	seen := map[string]int{}
+	for _, msg := range m.messages() {
+		seen[msg]++
+	}
+	if len(seen) != 100 {
+		t.Fatalf("got %d distinct events, want 100", len(seen))
+	}
+	for msg, n := range seen {
+		if n != 1 {
+			t.Errorf("%s delivered %d times", msg, n)
+		}
+	}
+}
+
+func TestSlowMonitorNeverBlocksEmit(t *testing.T) {
+	m := newFakeMonitor(t)
+	m.delay.Store(int64(300 * time.Millisecond))
+	opts := testOptions(t, m.URL)
+	opts.FlushInterval = 10 * time.Millisecond
+	opts.MaxEvents = 10000
+	e := New(opts)
+	start := time.Now()
+	for i := range 2000 {
+		e.Emit(ev(fmt.Sprint(i)))
+	}
+	if d := time.Since(start); d > 200*time.Millisecond {
+		t.Fatalf("emitting 2000 events took %s with a slow monitor", d)
+	}
+	e.Close()
+	if got := len(m.messages()) + len(spoolLines(t, e.SpoolPath())); got != 2000 {
+		t.Fatalf("delivered+spooled: got %d, want 2000", got)
+	}
+}
+
+func TestHeartbeat(t *testing.T) {
+	m := newFakeMonitor(t)
+	e := New(testOptions(t, m.URL))
+	stop := e.Heartbeat("daemon", 15*time.Second)
+	stop()
+	e.Close()
+	if len(m.events) != 1 {
+		t.Fatalf("got %d events, want one immediate heartbeat", len(m.events))
+	}
+	hb := m.events[0]
+	var meta map[string]any
+	if err := json.Unmarshal(hb.Metadata, &meta); err != nil {
+		t.Fatal(err)
+	}
+	if hb.EventType != "chief.heartbeat" || hb.Message != "Chief heartbeat (daemon)." || meta["ping_interval_seconds"] != 15.0 || meta["mode"] != "daemon" || meta["pid"] != float64(os.Getpid()) {
+		t.Fatalf("got %+v %v", hb, meta)
+	}
+}

@@ -1,0 +1,157 @@
+package emitter
+
+import (
+	"bufio"
+	"bytes"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"os"
+	"path/filepath"
+	"strings"
+	"syscall"
+	"time"
+)
+
+// spool is the JSON Lines file of undelivered events plus its lock and dead-letter files.
+type spool struct {
+	path, deadPath string
+	maxBytes       int64
+	lockFile       *os.File
+}
+
+func newSpool(path string, maxBytes int64) *spool {
+	ext := filepath.Ext(path)
+	return &spool{path: path, deadPath: strings.TrimSuffix(path, ext) + ".deadletter" + ext, maxBytes: maxBytes}
+}
+
+// lock takes the cross-process lock, waiting at most wait (0 = try once).
+func (s *spool) lock(wait time.Duration) error {
+	if err := os.MkdirAll(filepath.Dir(s.path), 0o755); err != nil {
+		return fmt.Errorf("spool: create directory: %w", err)
+	}
+	f, err := os.OpenFile(s.path+".lock", os.O_CREATE|os.O_RDWR, 0o644)
+	if err != nil {
+		return fmt.Errorf("spool: open lock: %w", err)
+	}
+	deadline := time.Now().Add(wait)
+	for {
+		err = syscall.Flock(int(f.Fd()), syscall.LOCK_EX|syscall.LOCK_NB)
+		if err == nil {
+			s.lockFile = f
+			return nil
+		}
+		if !errors.Is(err, syscall.EWOULDBLOCK) || time.Now().After(deadline) {
+			_ = f.Close() // nothing was written through this descriptor
+			return fmt.Errorf("spool: lock %s: %w", s.path, err)
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+}
+
+func (s *spool) unlock() {
+	if s.lockFile != nil {
+		// Closing the descriptor releases the flock.
+		_ = s.lockFile.Close()
+		s.lockFile = nil
+	}
+}
+
+// empty reports whether the spool has nothing to replay.
+func (s *spool) empty() bool {
+	st, err := os.Stat(s.path)
+	return err != nil || st.Size() == 0
+}
+
+// readLines returns every line of the spool.
+func (s *spool) readLines() ([][]byte, error) {
+	data, err := os.ReadFile(s.path)
+	if errors.Is(err, os.ErrNotExist) {
+		return nil, nil
+	}
+	if err != nil {
+		return nil, fmt.Errorf("spool: read: %w", err)
+	}
+	var lines [][]byte
+	sc := bufio.NewScanner(bytes.NewReader(data))
+	sc.Buffer(make([]byte, 64*1024), 16<<20)
+	for sc.Scan() {
+		if len(bytes.TrimSpace(sc.Bytes())) > 0 {
+			lines = append(lines, bytes.Clone(sc.Bytes()))
+		}
+	}
+	return lines, sc.Err()
+}
+
+// rewrite atomically replaces the spool with lines.
+func (s *spool) rewrite(lines [][]byte) error {
+	tmp := s.path + ".tmp"
+	var buf bytes.Buffer
+	for _, l := range lines {
+		buf.Write(l)
+		buf.WriteByte('\n')
+	}
+	if err := os.WriteFile(tmp, buf.Bytes(), 0o644); err != nil {
+		return fmt.Errorf("spool: rewrite: %w", err)
+	}
+	if err := os.Rename(tmp, s.path); err != nil {
+		return fmt.Errorf("spool: rewrite: %w", err)
+	}
+	return nil
+}
+
+// appendTo appends lines to path.
+func appendTo(path string, lines [][]byte) error {
+	if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
+		return fmt.Errorf("spool: create directory: %w", err)
+	}
+	f, err := os.OpenFile(path, os.O_CREATE|os.O_APPEND|os.O_WRONLY, 0o644)
+	if err != nil {
+		return fmt.Errorf("spool: open %s: %w", path, err)
+	}
+	var buf bytes.Buffer
+	for _, l := range lines {
+		buf.Write(l)
+		buf.WriteByte('\n')
+	}
+	if _, err := f.Write(buf.Bytes()); err != nil {
+		_ = f.Close() // the write error is the one worth reporting
+		return fmt.Errorf("spool: append %s: %w", path, err)
+	}
+	return f.Close()
+}
+
+// append adds lines to the spool and enforces the size cap by dropping the oldest lines. It
+// returns how many were dropped.
+func (s *spool) append(lines [][]byte) (dropped int, err error) {
+	if err := appendTo(s.path, lines); err != nil {
+		return 0, err
+	}
+	st, err := os.Stat(s.path)
+	if err != nil || st.Size() <= s.maxBytes {
+		return 0, nil
+	}
+	all, err := s.readLines()
+	if err != nil {
+		return 0, err
+	}
+	size := st.Size()
+	for len(all) > 0 && size > s.maxBytes {
+		size -= int64(len(all[0]) + 1)
+		all = all[1:]
+		dropped++
+	}
+	return dropped, s.rewrite(all)
+}
+
+// validObjects keeps the lines that are JSON objects.
+func validObjects(lines [][]byte) [][]byte {
+	var out [][]byte
+	for _, l := range lines {
+		var obj map[string]json.RawMessage
+		if json.Unmarshal(l, &obj) == nil && obj != nil {
+			out = append(out, l)
+		}
+	}
+	return out
+}

@@ -1,0 +1,262 @@
+package runner
+
+import (
+	"context"
+	"fmt"
+	"log/slog"
+	"maps"
+	"os"
+	"slices"
+	"strings"
+	"time"
+
+	"github.com/gulag/chief-monitor/internal/chief/config"
+	"github.com/gulag/chief-monitor/internal/telemetry"
+)
+
+// Emitter receives telemetry events; *emitter.Emitter implements it.
+type Emitter interface {
+	Emit(ev telemetry.Event)
+}
+
+// Runner runs jobs. Fields left zero get working defaults.
+type Runner struct {
+	Log        *slog.Logger
+	Emitter    Emitter // nil = telemetry off for every job
+	Endpoint   string  // monitor endpoint injected as CHIEF_MONITOR_ENDPOINT
+	APIKey     string  // injected as CHIEF_MONITOR_API_KEY when non-empty
+	Python     string  // interpreter for .py scripts (default python3 from PATH)
+	PythonPath string  // directory holding the gulag_chief helper package
+	Binary     string  // absolute path of gulag-chief, injected as CHIEF_BIN
+	BaseEnv    []string
+	KillGrace  time.Duration
+	Now        func() time.Time
+	PID        int
+}
+
+func (r *Runner) now() time.Time {
+	if r.Now != nil {
+		return r.Now().UTC()
+	}
+	return time.Now().UTC()
+}
+
+func (r *Runner) log() *slog.Logger {
+	if r.Log != nil {
+		return r.Log
+	}
+	return slog.New(slog.DiscardHandler)
+}
+
+// RunID returns `<job>:<YYYYMMDDHHMMSS>-<microseconds>-<pid>` for a run started at t.
+func RunID(job string, t time.Time, pid int) string {
+	t = t.UTC()
+	return fmt.Sprintf("%s:%s-%06d-%d", job, t.Format("20060102150405"), t.Nanosecond()/1000, pid)
+}
+
+// jobRun is the state of one job execution.
+type jobRun struct {
+	r            *Runner
+	job          *config.Job
+	runID        string
+	scheduledFor time.Time
+	telemetry    bool
+}
+
+func (jr *jobRun) emit(ev telemetry.Event, meta map[string]any, withCheck bool) {
+	if !jr.telemetry {
+		return
+	}
+	ev.SourceType = telemetry.SourceChief
+	ev.JobName = telemetry.Ptr(jr.job.Name)
+	if jr.runID != "" {
+		ev.RunID = telemetry.Ptr(jr.runID)
+	}
+	if !jr.scheduledFor.IsZero() && ev.ScheduledFor == nil {
+		ev.ScheduledFor = telemetry.Ptr(telemetry.ChiefTime(jr.scheduledFor.UTC()))
+	}
+	if withCheck {
+		meta = mergeMeta(meta, jr.job.Monitor.Check.Meta())
+	}
+	ev.Metadata = telemetry.Metadata(meta)
+	jr.r.Emitter.Emit(ev)
+}
+
+func mergeMeta(a, b map[string]any) map[string]any {
+	out := maps.Clone(a)
+	if out == nil {
+		out = map[string]any{}
+	}
+	maps.Copy(out, b)
+	return out
+}
+
+// EmitJobEvent sends a daemon-level event about job (dispatch, overlap, queued); it carries
+// the job's check metadata like every job-scoped event.
+func (r *Runner) EmitJobEvent(job *config.Job, ev telemetry.Event, meta map[string]any) {
+	if r.Emitter == nil || !job.Monitor.Enabled {
+		return
+	}
+	jr := &jobRun{r: r, job: job, telemetry: true}
+	jr.emit(ev, meta, true)
+}
+
+// RunJob runs the job's scripts in order and reports whether every executed script
+// succeeded. scheduledFor is the trigger time (zero for manual runs). A panic inside is
+// recovered and reported as a failed run, so callers always get a result.
+func (r *Runner) RunJob(ctx context.Context, job *config.Job, scheduledFor time.Time) (success bool) {
+	started := r.now()
+	jr := &jobRun{r: r, job: job, runID: RunID(job.Name, started, r.pid()), scheduledFor: scheduledFor,
+		telemetry: r.Emitter != nil && job.Monitor.Enabled}
+	log := r.log()
+	p := "[" + jr.runID + "] "
+	defer func() {
+		if v := recover(); v != nil {
+			log.Error(fmt.Sprintf("%sJob %s crashed: %v", p, job.Name, v))
+			success = false
+		}
+	}()
+	suffix := ""
+	if !scheduledFor.IsZero() {
+		suffix = fmt.Sprintf(" (scheduled_for=%s)", telemetry.ChiefTime(scheduledFor.In(job.Schedule.Location)))
+	}
+	log.Info(p + "Starting job " + job.Name + suffix)
+	jr.emit(telemetry.Event{EventType: telemetry.EventJobStarted, Level: telemetry.LevelInfo, EventAt: telemetry.ChiefTime(started),
+		Message: fmt.Sprintf("Job %s started.", job.Name)},
+		map[string]any{"overlap": job.Overlap, "script_count": len(job.Scripts)}, true)
+
+	success = true
+	executed, failed := 0, ""
+	for i := range job.Scripts {
+		if ctx.Err() != nil {
+			break
+		}
+		s := &job.Scripts[i]
+		res := jr.runScript(ctx, i, s)
+		executed++
+		if !res.Success {
+			success = false
+			if failed == "" {
+				failed = s.Path
+			}
+			if job.StopOnFailure {
+				log.Error(p + "stop_on_failure=true; aborting remaining scripts.")
+				break
+			}
+		}
+	}
+
+	ended := r.now()
+	dur := ended.Sub(started)
+	var failedScript any
+	if failed != "" {
+		failedScript = failed
+	}
+	meta := map[string]any{"scripts_executed": executed, "scripts_total": len(job.Scripts),
+		"stop_on_failure": job.StopOnFailure, "failed_script": failedScript}
+	ev := telemetry.Event{Success: telemetry.Ptr(success), DurationMs: telemetry.Ptr(dur.Milliseconds())}
+	if success {
+		ev.EventType, ev.Level, ev.Message = telemetry.EventJobCompleted, telemetry.LevelInfo, fmt.Sprintf("Job %s completed successfully.", job.Name)
+	} else {
+		ev.EventType, ev.Level, ev.Message = telemetry.EventJobFailed, telemetry.LevelError, fmt.Sprintf("Job %s failed.", job.Name)
+	}
+	jr.emit(ev, meta, true)
+	log.Info(fmt.Sprintf("%sJob %s completed with success=%s in %s", p, job.Name, pyBool(success), secs(dur)))
+
+	next := job.Schedule.Next(ended)
+	var nextAt any
+	if next.IsZero() {
+		log.Info(fmt.Sprintf("%sNext scheduled run for %s: none (no upcoming run within bounds/exclusions, or the schedule ended)", p, job.Name))
+		ev = telemetry.Event{Message: fmt.Sprintf("Next run for %s: none", job.Name)}
+	} else {
+		log.Info(fmt.Sprintf("%sNext scheduled run for %s: %s (%s)", p, job.Name, telemetry.ChiefTime(next.In(job.Schedule.Location)), job.Timezone))
+		nextAt = telemetry.ChiefTime(next)
+		ev = telemetry.Event{Message: fmt.Sprintf("Next run for %s: %s", job.Name, nextAt)}
+	}
+	ev.EventType, ev.Level = telemetry.EventJobNextScheduled, telemetry.LevelInfo
+	jr.emit(ev, map[string]any{"next_run_at": nextAt}, true)
+	return success
+}
+
+func (jr *jobRun) runScript(ctx context.Context, i int, s *config.Script) Result {
+	r, job, log := jr.r, jr.job, jr.r.log()
+	p := "[" + jr.runID + "] "
+	n := len(job.Scripts)
+	log.Info(fmt.Sprintf("%s[%d/%d] Running %s", p, i+1, n, s.Path))
+	if len(s.Args) > 0 {
+		log.Info(p + "Args: " + config.ShellJoin(s.Args))
+	}
+	scriptEv := telemetry.Event{ScriptPath: telemetry.Ptr(s.Resolved)}
+	started := scriptEv
+	started.EventType, started.Level, started.Message = telemetry.EventScriptStarted, telemetry.LevelInfo, "Script started: "+s.Path
+	jr.emit(started, map[string]any{"script_index": i + 1, "script_total": n, "args": s.Args, "timeout_seconds": s.Timeout}, true)
+
+	vars := map[string]string{"CHIEF_RUN_ID": jr.runID, "CHIEF_JOB_NAME": job.Name, "CHIEF_SCRIPT_PATH": s.Resolved}
+	if !jr.scheduledFor.IsZero() {
+		vars["CHIEF_SCHEDULED_FOR"] = telemetry.ChiefTime(jr.scheduledFor.UTC())
+	}
+	if jr.telemetry {
+		vars["CHIEF_MONITOR_ENDPOINT"] = r.Endpoint
+		if r.APIKey != "" {
+			vars["CHIEF_MONITOR_API_KEY"] = r.APIKey
+		}
+	}
+	if r.Binary != "" {
+		vars["CHIEF_BIN"] = r.Binary
+	}
+	base := r.BaseEnv
+	if base == nil {
+		base = os.Environ()
+	}
+	res := r.RunScript(ctx, r.Command(s.Resolved, s.Args), job.WorkingDir, r.Environ(base, vars), time.Duration(s.Timeout)*time.Second)
+
+	done := scriptEv
+	done.EventType, done.Success = telemetry.EventScriptCompleted, telemetry.Ptr(res.Success)
+	done.ReturnCode, done.DurationMs = telemetry.Ptr(int64(res.ReturnCode)), telemetry.Ptr(res.Duration.Milliseconds())
+	if res.Success {
+		done.Level, done.Message = telemetry.LevelInfo, "Script completed: "+s.Path
+		log.Info(fmt.Sprintf("%sScript succeeded: %s (%s)", p, s.Path, secs(res.Duration)))
+	} else {
+		done.Level, done.Message = telemetry.LevelError, fmt.Sprintf("Script failed: %s (code=%d)", s.Path, res.ReturnCode)
+		log.Error(fmt.Sprintf("%sScript failed: %s (code=%d, duration=%s)", p, s.Path, res.ReturnCode, secs(res.Duration)))
+		if e := preview(res.Stderr); e != "" {
+			log.Error(p + "stderr: " + trimmedTail(res.Stderr))
+		}
+	}
+	var errKind any
+	if res.ErrorKind != "" {
+		errKind = res.ErrorKind
+	}
+	jr.emit(done, map[string]any{"error": errKind, "stdout_preview": preview(res.Stdout), "stderr_preview": preview(res.Stderr)}, true)
+	return res
+}
+
+// trimmedTail is the stderr text logged for a failed script: trimmed, at most its last 4000
+// characters.
+func trimmedTail(s string) string {
+	r := []rune(strings.TrimSpace(s))
+	if len(r) > 4000 {
+		r = r[len(r)-4000:]
+	}
+	return string(r)
+}
+
+func (r *Runner) pid() int {
+	if r.PID != 0 {
+		return r.PID
+	}
+	return os.Getpid()
+}
+
+func pyBool(b bool) string {
+	if b {
+		return "True"
+	}
+	return "False"
+}
+
+func secs(d time.Duration) string { return fmt.Sprintf("%.2fs", d.Seconds()) }
+
+func sortedKeys(m map[string]string) []string {
+	return slices.Sorted(maps.Keys(m))
+}

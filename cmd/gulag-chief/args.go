@@ -36,6 +36,7 @@ var commands = []command{
 		{name: "log-file", value: true, help: "log file (default chief.log next to the config; \"-\" for none)"}}},
 	{name: "daemon", summary: "run the scheduler loop until SIGINT or SIGTERM", opts: []option{configOpt,
 		{name: "poll-seconds", value: true, help: "seconds between polls (default 10)"},
+		{name: "run-on-start", help: "also run every job once right after startup"},
 		{name: "monitor-endpoint", value: true, help: "override monitor.endpoint (env CHIEF_MONITOR_ENDPOINT_OVERRIDE)"},
 		{name: "monitor-api-key", value: true, help: "override monitor.api_key (env CHIEF_MONITOR_API_KEY_OVERRIDE)"},
 		{name: "log-file", value: true, help: "log file (default chief.log next to the config; \"-\" for none)"}}},

@@ -447,7 +447,7 @@ func (a *app) daemon() (int, error) {
 	ctx, sig, stop := signalContext()
 	defer stop()
 	d := daemon.New(daemon.Options{Jobs: s.jobs, Poll: time.Duration(poll) * time.Second, MaxParallel: s.cfg.Defaults.MaxParallelJobs,
-		Run: s.runner.RunJob, Emit: s.runner.EmitJobEvent, Log: a.log})
+		RunOnStart: a.args.has("run-on-start"), Run: s.runner.RunJob, Emit: s.runner.EmitJobEvent, Log: a.log})
 	d.Run(ctx)
 	got := sig()
 	a.log.Info(fmt.Sprintf("Stopping daemon (%s): terminating running scripts.", signalName(got)))

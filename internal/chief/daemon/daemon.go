@@ -37,10 +37,13 @@ type Options struct {
 	Jobs        []*config.Job
 	Poll        time.Duration
 	MaxParallel int // distinct jobs running at once; 0 = unlimited
-	Run         RunFunc
-	Emit        EmitFunc
-	Clock       Clock
-	Log         *slog.Logger
+	// RunOnStart triggers every job once at startup (scheduled for the start time) in
+	// addition to its schedule.
+	RunOnStart bool
+	Run        RunFunc
+	Emit       EmitFunc
+	Clock      Clock
+	Log        *slog.Logger
 }
 
 type trigger struct {
@@ -94,6 +97,9 @@ func (d *Daemon) Start(ctx context.Context, now time.Time) {
 	d.ctx = ctx
 	for i, j := range d.opts.Jobs {
 		d.state[i].next = j.Schedule.Next(now)
+		if d.opts.RunOnStart {
+			d.waiting = append(d.waiting, trigger{job: i, at: now})
+		}
 	}
 	d.log.Info(fmt.Sprintf("Starting daemon with %d enabled job(s), poll_seconds=%d", len(d.opts.Jobs), int(d.opts.Poll/time.Second)))
 }

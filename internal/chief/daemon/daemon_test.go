@@ -136,6 +136,18 @@ func TestDaemonPolicies(t *testing.T) {
 			wantEvents:  "daemon.dispatch a 10:01",
 		},
 		{
+			name: "run on start dispatches at once",
+			jobs: func(t *testing.T) []*config.Job { return []*config.Job{everyMinute(t, "a", "skip")} },
+			steps: func(h *harness) {
+				h.d.opts.RunOnStart = true
+				h.d.Start(context.Background(), clock("10:00:30"))
+				h.d.Tick(clock("10:00:30"))
+				h.waitStarted(1)
+			},
+			wantStarted: "a 10:00",
+			wantEvents:  "daemon.dispatch a 10:00",
+		},
+		{
 			name: "skip drops overlapping trigger with an event",
 			jobs: func(t *testing.T) []*config.Job { return []*config.Job{everyMinute(t, "a", "skip")} },
 			steps: func(h *harness) {
@@ -279,7 +291,8 @@ func (c *fakeClock) advance(d time.Duration) time.Time {
 func TestRunLoopUsesInjectedClock(t *testing.T) {
 	fc := &fakeClock{now: clock("10:00:30"), timers: make(chan chan time.Time)}
 	ran := make(chan time.Time, 10)
-	d := New(Options{Jobs: []*config.Job{everyMinute(t, "a", "skip")}, Poll: 10 * time.Second, MaxParallel: 1, Clock: fc,
+	// parallel: a run that has not reported back yet must not turn the next minute into a skip.
+	d := New(Options{Jobs: []*config.Job{everyMinute(t, "a", "parallel")}, Poll: 10 * time.Second, MaxParallel: 1, Clock: fc,
 		Run: func(_ context.Context, _ *config.Job, at time.Time) bool { ran <- at; return true }})
 	ctx, cancel := context.WithCancel(context.Background())
 	stopped := make(chan struct{})

@@ -70,7 +70,7 @@ func run(argv []string, stdout, stderr io.Writer) (code int) {
 		return exitOK
 	}
 	a := &app{args: p, stdout: stdout, log: slog.New(logging.New(stdout)), closer: func() {}}
-	defer a.closer()
+	defer func() { a.closer() }() // a.closer grows while the command sets up
 	defer func() {
 		if v := recover(); v != nil {
 			a.log.Error(fmt.Sprintf("Unexpected error: %v\n%s", v, debug.Stack()))

@@ -1,0 +1,45 @@
+# Chief Monitor — the two commands a newcomer needs are `make run` and `make test`.
+GO        ?= go
+BIN       := bin
+PKGS      := ./...
+TEST_FLAGS ?= -race -count=1 -timeout 15m
+
+.PHONY: all generate build run test test-postgres lint fmt check-generated bench soak clean
+
+all: build
+
+## generate: regenerate the templ views (*_templ.go, committed)
+generate:
+	$(GO) tool templ generate -path views
+
+## build: both binaries into bin/
+build:
+	$(GO) build -o $(BIN)/monitor ./cmd/monitor
+	$(GO) build -o $(BIN)/gulag-chief ./cmd/gulag-chief
+
+## run: the monitor on embedded SQLite plus a demo Chief daemon running the sample jobs
+run: build
+	./scripts/run-demo.sh
+
+## test: every test (SQLite; PostgreSQL too when MONITOR_TEST_POSTGRES_URL is set)
+test: build
+	$(GO) test $(TEST_FLAGS) $(PKGS)
+
+## lint: go vet and a gofmt check
+lint:
+	$(GO) vet $(PKGS)
+	@out=$$(gofmt -l $$(git ls-files '*.go')); if [ -n "$$out" ]; then echo "gofmt would change:"; echo "$$out"; exit 1; fi
+
+fmt:
+	gofmt -w $$(git ls-files '*.go')
+
+## check-generated: fail when `templ generate` would change the committed files
+check-generated: generate
+	@git diff --exit-code -- views || (echo "templ generate changed files: run 'make generate' and commit"; exit 1)
+
+## bench: Go benchmarks of the ingest service and the rule engine
+bench: build
+	$(GO) test -run '^$$' -bench . -benchmem ./services/...
+
+clean:
+	rm -rf $(BIN) .demo

@@ -1,0 +1,176 @@
+// Command monitor is the Chief Monitor web service: the /v1 ingest and query API, the check and
+// alert engine, and the dashboard.
+//
+//	monitor [serve]      run the service (default)
+//	monitor migrate      apply database migrations and exit
+//	monitor healthcheck  exit 0 when the service on MONITOR_HOST:MONITOR_PORT answers /v1/health
+package main
+
+import (
+	"context"
+	"crypto/rand"
+	"encoding/hex"
+	"errors"
+	"fmt"
+	"log/slog"
+	"net"
+	"net/http"
+	"os"
+	"os/signal"
+	"strconv"
+	"sync"
+	"syscall"
+	"time"
+
+	"github.com/gulag/chief-monitor/handlers"
+	"github.com/gulag/chief-monitor/internal/store"
+	"github.com/gulag/chief-monitor/services"
+)
+
+func main() {
+	os.Exit(run(os.Args[1:]))
+}
+
+func run(args []string) int {
+	cmd := "serve"
+	if len(args) > 0 {
+		cmd = args[0]
+	}
+	switch cmd {
+	case "-h", "--help", "help":
+		fmt.Println("usage: monitor [serve|migrate|healthcheck]\n\nConfiguration comes from MONITOR_* environment variables and ./.env; see README.md.")
+		return 0
+	case "serve", "migrate", "healthcheck":
+	default:
+		fmt.Fprintf(os.Stderr, "monitor: unknown command %q (want serve, migrate or healthcheck)\n", cmd)
+		return 2
+	}
+	if err := loadDotEnv(".env"); err != nil {
+		fmt.Fprintln(os.Stderr, "monitor: .env:", err)
+		return 1
+	}
+	cfg, err := LoadConfig(envLookup)
+	if err != nil {
+		fmt.Fprintln(os.Stderr, "monitor: configuration error:", err)
+		return 1
+	}
+	log := newLogger(cfg)
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	defer stop()
+	switch cmd {
+	case "migrate":
+		st, err := store.Open(ctx, store.Options{Path: cfg.DBPath})
+		if err != nil {
+			log.Error("Migration failed", "error", err)
+			return 1
+		}
+		log.Info("Database is up to date", "db_path", cfg.DBPath)
+		_ = st.Close() // nothing was written after migrating
+		return 0
+	case "healthcheck":
+		return healthcheck(cfg)
+	}
+	if err := serve(ctx, cfg, log); err != nil {
+		log.Error("Failed to start chief-monitor", "error", err)
+		return 1
+	}
+	return 0
+}
+
+func newLogger(cfg *Config) *slog.Logger {
+	var level slog.Level
+	_ = level.UnmarshalText([]byte(cfg.LogLevel)) // validated already
+	opts := &slog.HandlerOptions{Level: level}
+	if cfg.LogFormat == "json" {
+		return slog.New(slog.NewJSONHandler(os.Stderr, opts))
+	}
+	return slog.New(slog.NewTextHandler(os.Stderr, opts))
+}
+
+func healthcheck(cfg *Config) int {
+	host := cfg.Host
+	if host == "" || host == "0.0.0.0" || host == "::" {
+		host = "127.0.0.1"
+	}
+	client := http.Client{Timeout: 5 * time.Second}
+	resp, err := client.Get("http://" + net.JoinHostPort(host, strconv.Itoa(cfg.Port)) + "/v1/health")
+	if err != nil {
+		fmt.Fprintln(os.Stderr, "monitor: healthcheck:", err)
+		return 1
+	}
+	resp.Body.Close()
+	if resp.StatusCode/100 != 2 {
+		fmt.Fprintln(os.Stderr, "monitor: healthcheck: status", resp.StatusCode)
+		return 1
+	}
+	return 0
+}
+
+func instanceID() string {
+	host, _ := os.Hostname()
+	b := make([]byte, 4)
+	_, _ = rand.Read(b) // crypto/rand never fails on Linux
+	return fmt.Sprintf("%s/%d/%s", host, os.Getpid(), hex.EncodeToString(b))
+}
+
+// serve wires the service and runs it until ctx ends, then shuts down in order: stop accepting,
+// finish in-flight requests, drain the writer, close the database.
+func serve(ctx context.Context, cfg *Config, log *slog.Logger) error {
+	log.Info("Starting chief-monitor", cfg.LogValues()...)
+	if cfg.APIKey == "" && cfg.IngestAPIKey == "" {
+		log.Warn("Ingest is open: no MONITOR_API_KEY is set, anyone who can reach the port can post events")
+	}
+	st, err := store.Open(ctx, store.Options{Path: cfg.DBPath})
+	if err != nil {
+		return err
+	}
+	defer func() {
+		if err := st.Close(); err != nil {
+			log.Error("Closing the database failed", "error", err)
+		}
+	}()
+	writer := services.NewWriter(st, log, services.WriterOptions{})
+	writerDone := make(chan struct{})
+	go func() { writer.Run(); close(writerDone) }()
+	status := services.NewStatus(st)
+
+	h := handlers.New(handlers.Options{APIKey: cfg.APIKey, IngestAPIKey: cfg.IngestAPIKey, AuthEnabled: cfg.AuthEnabled,
+		DBPath: cfg.DBPath, TrustedOrigins: cfg.TrustedOriginsFinal, Logger: log}, st, writer, status, nil)
+	app := handlers.NewApp(h)
+
+	ln, err := net.Listen("tcp", net.JoinHostPort(cfg.Host, strconv.Itoa(cfg.Port)))
+	if err != nil {
+		writer.Close()
+		return fmt.Errorf("listen: %w", err)
+	}
+	loopCtx, cancelLoops := context.WithCancel(context.Background())
+	var loops sync.WaitGroup
+	holder := instanceID()
+	eval := services.NewEvaluator(writer, log, time.Duration(cfg.EvaluatorInterval)*time.Second, holder)
+	ret := services.NewRetention(writer, log, cfg.RetentionDays, time.Duration(cfg.RetentionInterval)*time.Second)
+	loops.Add(2)
+	go func() { defer loops.Done(); eval.Run(loopCtx) }()
+	go func() { defer loops.Done(); ret.Run(loopCtx) }()
+
+	serveErr := make(chan error, 1)
+	go func() { serveErr <- app.Listener(ln) }()
+	log.Info("chief-monitor listening", "url", "http://"+ln.Addr().String(), "dashboard", cfg.BaseURL+"/")
+
+	select {
+	case <-ctx.Done():
+		log.Info("Shutting down")
+	case err := <-serveErr:
+		if err != nil && !errors.Is(err, net.ErrClosed) {
+			log.Error("Server stopped", "error", err)
+		}
+	}
+	if err := app.ShutdownWithTimeout(10 * time.Second); err != nil {
+		log.Error("Shutdown of HTTP server timed out", "error", err)
+	}
+	cancelLoops()
+	loops.Wait()
+	writer.Close()
+	<-writerDone
+	log.Info("Stopped")
+	return nil
+}

@@ -1,0 +1,162 @@
+package handlers
+
+import (
+	"encoding/json"
+	"errors"
+	"strings"
+	"unicode/utf8"
+
+	"github.com/gofiber/fiber/v2"
+	"github.com/gulag/chief-monitor/internal/store"
+	"github.com/gulag/chief-monitor/internal/telemetry"
+	"github.com/gulag/chief-monitor/models"
+)
+
+type alertsResponse struct {
+	Alerts []alertRow `json:"alerts"`
+	Limit  int        `json:"limit"`
+	Offset int        `json:"offset"`
+}
+
+// alertFilter reads the alert filters from the query.
+func alertFilter(c *fiber.Ctx) store.AlertFilter {
+	limit, offset := pagination(c)
+	return store.AlertFilter{JobName: singleQuery(c, "jobName"), Status: singleQuery(c, "status"),
+		AlertType: singleQuery(c, "alertType"), Severity: singleQuery(c, "severity"), Limit: limit, Offset: offset}
+}
+
+// listAlerts is GET /v1/alerts.
+func (h *Handler) listAlerts(c *fiber.Ctx) error {
+	f := alertFilter(c)
+	alerts, err := h.st.Alerts(c.UserContext(), f)
+	if err != nil {
+		return err
+	}
+	return writeJSON(c, fiber.StatusOK, alertsResponse{Alerts: toAlertRows(alerts), Limit: f.Limit, Offset: f.Offset})
+}
+
+// alertIDParam parses :alertId as the leading base-10 integer; <= 0 or none is a 400.
+func alertIDParam(c *fiber.Ctx) (int64, bool) {
+	raw, err := pathParam(c, "alertId")
+	if err != nil {
+		return 0, false
+	}
+	n, ok := store.LeadingInt(strings.TrimSpace(raw))
+	return n, ok && n > 0
+}
+
+type alertNotFound struct {
+	Error   string `json:"error"`
+	AlertID int64  `json:"alertId"`
+}
+
+type closedAlert struct {
+	ID       int64   `json:"id"`
+	Status   string  `json:"status"`
+	ClosedAt *string `json:"closedAt"`
+}
+
+type closeResponse struct {
+	Found   bool        `json:"found"`
+	Updated bool        `json:"updated"`
+	Reason  string      `json:"reason"`
+	Alert   closedAlert `json:"alert"`
+}
+
+// closeReason validates the optional {"reason": string} body: trimmed, 1–200 characters,
+// "manual" when absent.
+func closeReason(body json.RawMessage) (string, *validationDetails) {
+	bad := func(field, msg string) (string, *validationDetails) {
+		d := validationDetails{FormErrors: []string{}, FieldErrors: map[string][]string{}}
+		if field == "" {
+			d.FormErrors = append(d.FormErrors, msg)
+		} else {
+			d.FieldErrors[field] = []string{msg}
+			d.Issues = []issue{{Path: field, Message: msg}}
+		}
+		return "", &d
+	}
+	if t := jsonType(body); t != "object" {
+		return bad("", "Expected object, received "+t)
+	}
+	var m map[string]json.RawMessage
+	_ = json.Unmarshal(body, &m) // valid JSON object already
+	raw, ok := m["reason"]
+	if !ok {
+		return "manual", nil
+	}
+	if t := jsonType(raw); t != "string" {
+		return bad("reason", "Expected string, received "+t)
+	}
+	var s string
+	_ = json.Unmarshal(raw, &s)
+	s = strings.TrimSpace(s)
+	switch n := utf8.RuneCountInString(s); {
+	case n < 1:
+		return bad("reason", "String must contain at least 1 character(s)")
+	case n > 200:
+		return bad("reason", "String must contain at most 200 character(s)")
+	}
+	return s, nil
+}
+
+// closeAlert is POST /v1/alerts/:alertId/close. It records the reason and who closed the alert
+// (fix A7) and is idempotent.
+func (h *Handler) closeAlert(c *fiber.Ctx) error {
+	id, ok := alertIDParam(c)
+	if !ok {
+		return writeJSON(c, fiber.StatusBadRequest, errorBody{Error: "alertId must be a positive integer"})
+	}
+	reason, verr := closeReason(bodyJSON(c))
+	if verr != nil {
+		return writeJSON(c, fiber.StatusBadRequest, validationError{Error: "Invalid close payload", Details: *verr})
+	}
+	a, updated, err := h.st.CloseAlert(c.UserContext(), id, telemetry.ServerTime(h.now()), reason, actorFrom(c))
+	if errors.Is(err, store.ErrNotFound) {
+		return writeJSON(c, fiber.StatusNotFound, alertNotFound{Error: "Alert not found", AlertID: id})
+	}
+	if err != nil {
+		return err
+	}
+	return writeJSON(c, fiber.StatusOK, closeResponse{Found: true, Updated: updated, Reason: reason,
+		Alert: closedAlert{ID: a.ID, Status: a.Status, ClosedAt: a.ClosedAt}})
+}
+
+type deliveryRow struct {
+	ID           int64   `json:"id"`
+	AlertID      int64   `json:"alertId"`
+	Channel      string  `json:"channel"`
+	AttemptedAt  string  `json:"attemptedAt"`
+	Status       string  `json:"status"`
+	ResponseCode *int64  `json:"responseCode"`
+	ErrorText    *string `json:"errorText"`
+}
+
+func toDeliveryRows(in []models.AlertDelivery) []deliveryRow {
+	out := make([]deliveryRow, len(in))
+	for i, d := range in {
+		out[i] = deliveryRow{ID: d.ID, AlertID: d.AlertID, Channel: d.Channel, AttemptedAt: d.AttemptedAt,
+			Status: d.Status, ResponseCode: d.ResponseCode, ErrorText: d.ErrorText}
+	}
+	return out
+}
+
+// listDeliveries is GET /v1/alerts/:alertId/deliveries.
+func (h *Handler) listDeliveries(c *fiber.Ctx) error {
+	id, ok := alertIDParam(c)
+	if !ok {
+		return writeJSON(c, fiber.StatusBadRequest, errorBody{Error: "alertId must be a positive integer"})
+	}
+	if _, err := h.st.Alert(c.UserContext(), id); errors.Is(err, store.ErrNotFound) {
+		return writeJSON(c, fiber.StatusNotFound, alertNotFound{Error: "Alert not found", AlertID: id})
+	} else if err != nil {
+		return err
+	}
+	ds, err := h.st.Deliveries(c.UserContext(), id)
+	if err != nil {
+		return err
+	}
+	return writeJSON(c, fiber.StatusOK, struct {
+		Deliveries []deliveryRow `json:"deliveries"`
+	}{toDeliveryRows(ds)})
+}

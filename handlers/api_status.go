@@ -1,0 +1,125 @@
+package handlers
+
+import (
+	"errors"
+
+	"github.com/gofiber/fiber/v2"
+	"github.com/gulag/chief-monitor/internal/store"
+	"github.com/gulag/chief-monitor/internal/telemetry"
+)
+
+type healthResponse struct {
+	OK      bool   `json:"ok"`
+	Service string `json:"service"`
+	Now     string `json:"now"`
+	DBPath  string `json:"dbPath"`
+}
+
+// health is GET /v1/health: always open. dbPath reports only the file's base name (fix D5).
+func (h *Handler) health(c *fiber.Ctx) error {
+	if c.Method() != fiber.MethodGet && c.Method() != fiber.MethodHead {
+		return h.apiNotFound(c)
+	}
+	return writeJSON(c, fiber.StatusOK, healthResponse{OK: true, Service: "chief-monitor",
+		Now: telemetry.ServerTime(h.now()), DBPath: h.dbName()})
+}
+
+type statusCheckCount struct {
+	Status string `json:"status"`
+	Count  int64  `json:"count"`
+}
+
+type alertTypeCount struct {
+	AlertType string `json:"alertType"`
+	Count     int64  `json:"count"`
+}
+
+type chiefPresence struct {
+	Online              bool    `json:"online"`
+	LastHeartbeatAt     *string `json:"lastHeartbeatAt"`
+	PingIntervalSeconds *int64  `json:"pingIntervalSeconds"`
+	OfflineAfterSeconds int64   `json:"offlineAfterSeconds"`
+}
+
+type summaryResponse struct {
+	Checks        []statusCheckCount `json:"checks"`
+	ActiveAlerts  []alertTypeCount   `json:"activeAlerts"`
+	TotalEvents   int64              `json:"totalEvents"`
+	LatestEventAt *string            `json:"latestEventAt"`
+	Chief         chiefPresence      `json:"chief"`
+}
+
+// statusSummary is GET /v1/status/summary.
+func (h *Handler) statusSummary(c *fiber.Ctx) error {
+	s, err := h.status.Summary(c.UserContext())
+	if err != nil {
+		return err
+	}
+	out := summaryResponse{Checks: []statusCheckCount{}, ActiveAlerts: []alertTypeCount{}, TotalEvents: s.TotalEvents,
+		LatestEventAt: s.LatestEventAt, Chief: chiefPresence{Online: s.Chief.Online, LastHeartbeatAt: s.Chief.LastHeartbeatAt,
+			PingIntervalSeconds: s.Chief.PingIntervalSeconds, OfflineAfterSeconds: s.Chief.OfflineAfterSeconds}}
+	for _, cc := range s.Checks {
+		out.Checks = append(out.Checks, statusCheckCount{Status: cc.Key, Count: cc.Count})
+	}
+	for _, ac := range s.ActiveAlerts {
+		out.ActiveAlerts = append(out.ActiveAlerts, alertTypeCount{AlertType: ac.Key, Count: ac.Count})
+	}
+	return writeJSON(c, fiber.StatusOK, out)
+}
+
+type latestEvent struct {
+	EventAt   string `json:"eventAt"`
+	EventType string `json:"eventType"`
+	Level     string `json:"level"`
+	Message   string `json:"message"`
+	Success   *bool  `json:"success"`
+}
+
+type jobStatusRow struct {
+	checkRow
+	LatestEvent *latestEvent `json:"latestEvent"`
+}
+
+// statusJobs is GET /v1/status/jobs.
+func (h *Handler) statusJobs(c *fiber.Ctx) error {
+	rows, err := h.status.Jobs(c.UserContext())
+	if err != nil {
+		return err
+	}
+	out := make([]jobStatusRow, len(rows))
+	for i, r := range rows {
+		out[i].checkRow = toCheckRow(r.Check)
+		if r.Latest != nil {
+			out[i].LatestEvent = &latestEvent{EventAt: r.Latest.EventAt, EventType: r.Latest.EventType,
+				Level: r.Latest.Level, Message: r.Latest.Message, Success: r.Latest.Success}
+		}
+	}
+	return writeJSON(c, fiber.StatusOK, struct {
+		Jobs []jobStatusRow `json:"jobs"`
+	}{out})
+}
+
+type jobNotFound struct {
+	Error   string `json:"error"`
+	JobName string `json:"jobName"`
+}
+
+// statusJob is GET /v1/status/jobs/:jobName.
+func (h *Handler) statusJob(c *fiber.Ctx) error {
+	job, err := pathParam(c, "jobName")
+	if err != nil {
+		return err
+	}
+	d, err := h.status.Job(c.UserContext(), job)
+	if errors.Is(err, store.ErrNotFound) {
+		return writeJSON(c, fiber.StatusNotFound, jobNotFound{Error: "Job not found in check state", JobName: job})
+	}
+	if err != nil {
+		return err
+	}
+	return writeJSON(c, fiber.StatusOK, struct {
+		Check      checkRow   `json:"check"`
+		Events     []eventRow `json:"events"`
+		OpenAlerts []alertRow `json:"openAlerts"`
+	}{toCheckRow(d.Check), toEventRows(d.Events), toAlertRows(d.OpenAlerts)})
+}

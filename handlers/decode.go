@@ -1,0 +1,261 @@
+package handlers
+
+import (
+	"bytes"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"math"
+	"reflect"
+	"strconv"
+	"strings"
+
+	"github.com/go-playground/validator/v10"
+	"github.com/gulag/chief-monitor/services"
+)
+
+// MaxMetadataBytes caps one event's compact metadata JSON (fix D11).
+const MaxMetadataBytes = 64 * 1024
+
+// validationDetails is the zod-shaped "details" of a 400, plus an additive "issues" list that
+// names every failing field by its full path.
+type validationDetails struct {
+	FormErrors  []string            `json:"formErrors"`
+	FieldErrors map[string][]string `json:"fieldErrors"`
+	Issues      []issue             `json:"issues,omitempty"`
+}
+
+type issue struct {
+	Path    string `json:"path"`
+	Message string `json:"message"`
+}
+
+type validationError struct {
+	Error   string            `json:"error"`
+	Details validationDetails `json:"details"`
+}
+
+// issueKind separates type and enum problems from length problems: a batch collapses the
+// former to "Invalid input" like the reference's union schema did.
+type issueKind int
+
+const (
+	kindType issueKind = iota
+	kindLength
+)
+
+type fieldIssue struct {
+	field   string // top-level field name, "" for the body as a whole
+	message string
+	kind    issueKind
+}
+
+// eventInput is an event after type checks; the validator checks its values.
+type eventInput struct {
+	EventID      *string `json:"eventId" validate:"omitempty,min=1,max=128"`
+	SourceType   string  `json:"sourceType" validate:"oneof=chief worker monitor"`
+	EventType    string  `json:"eventType" validate:"min=1"`
+	Level        string  `json:"level" validate:"oneof=DEBUG INFO WARN ERROR CRITICAL"`
+	Message      string  `json:"message" validate:"min=1"`
+	EventAt      *string `json:"eventAt"`
+	JobName      *string `json:"jobName"`
+	ScriptPath   *string `json:"scriptPath"`
+	RunID        *string `json:"runId"`
+	ScheduledFor *string `json:"scheduledFor"`
+	Success      *bool   `json:"success"`
+	ReturnCode   *int64  `json:"returnCode"`
+	DurationMs   *int64  `json:"durationMs"`
+	Metadata     []byte  `json:"metadata" validate:"max=65536"`
+}
+
+func newValidator() *validator.Validate {
+	v := validator.New(validator.WithRequiredStructEnabled())
+	v.RegisterTagNameFunc(func(f reflect.StructField) string {
+		name, _, _ := strings.Cut(f.Tag.Get("json"), ",")
+		return name
+	})
+	return v
+}
+
+func jsonType(raw json.RawMessage) string {
+	raw = bytes.TrimSpace(raw)
+	if len(raw) == 0 {
+		return "undefined"
+	}
+	switch raw[0] {
+	case '"':
+		return "string"
+	case '{':
+		return "object"
+	case '[':
+		return "array"
+	case 't', 'f':
+		return "boolean"
+	case 'n':
+		return "null"
+	default:
+		return "number"
+	}
+}
+
+// decodeEvent type-checks one event object and validates its values. It returns the event
+// ready for the writer, or the issues found.
+func (h *Handler) decodeEvent(raw json.RawMessage) (services.Event, []fieldIssue) {
+	if t := jsonType(raw); t != "object" {
+		return services.Event{}, []fieldIssue{{message: "Expected object, received " + t, kind: kindType}}
+	}
+	var m map[string]json.RawMessage
+	if err := json.Unmarshal(raw, &m); err != nil {
+		return services.Event{}, []fieldIssue{{message: "Invalid JSON object", kind: kindType}}
+	}
+	var in eventInput
+	var issues []fieldIssue
+	str := func(name string, required bool) (string, *string) {
+		v, ok := m[name]
+		if !ok {
+			if required {
+				issues = append(issues, fieldIssue{field: name, message: "Required", kind: kindType})
+			}
+			return "", nil
+		}
+		if t := jsonType(v); t != "string" {
+			issues = append(issues, fieldIssue{field: name, message: "Expected string, received " + t, kind: kindType})
+			return "", nil
+		}
+		var s string
+		if err := json.Unmarshal(v, &s); err != nil {
+			issues = append(issues, fieldIssue{field: name, message: "Invalid string", kind: kindType})
+			return "", nil
+		}
+		return s, &s
+	}
+	in.SourceType, _ = str("sourceType", true)
+	in.EventType, _ = str("eventType", true)
+	in.Level, _ = str("level", true)
+	in.Message, _ = str("message", true)
+	_, in.EventID = str("eventId", false)
+	_, in.EventAt = str("eventAt", false)
+	_, in.JobName = str("jobName", false)
+	_, in.ScriptPath = str("scriptPath", false)
+	_, in.RunID = str("runId", false)
+	_, in.ScheduledFor = str("scheduledFor", false)
+	if v, ok := m["success"]; ok {
+		if t := jsonType(v); t != "boolean" {
+			issues = append(issues, fieldIssue{field: "success", message: "Expected boolean, received " + t, kind: kindType})
+		} else {
+			b := bytes.HasPrefix(bytes.TrimSpace(v), []byte("t"))
+			in.Success = &b
+		}
+	}
+	for _, f := range []struct {
+		name string
+		dst  **int64
+	}{{"returnCode", &in.ReturnCode}, {"durationMs", &in.DurationMs}} {
+		v, ok := m[f.name]
+		if !ok {
+			continue
+		}
+		n, msg := parseInteger(v)
+		if msg != "" {
+			issues = append(issues, fieldIssue{field: f.name, message: msg, kind: kindType})
+			continue
+		}
+		*f.dst = &n
+	}
+	if v, ok := m["metadata"]; ok {
+		if t := jsonType(v); t != "object" {
+			issues = append(issues, fieldIssue{field: "metadata", message: "Expected object, received " + t, kind: kindType})
+		} else {
+			var buf bytes.Buffer
+			if err := json.Compact(&buf, v); err != nil {
+				issues = append(issues, fieldIssue{field: "metadata", message: "Invalid JSON object", kind: kindType})
+			} else {
+				in.Metadata = buf.Bytes()
+			}
+		}
+	}
+	if err := h.validate.Struct(&in); err != nil {
+		var verrs validator.ValidationErrors
+		if !errors.As(err, &verrs) {
+			return services.Event{}, []fieldIssue{{message: err.Error(), kind: kindType}}
+		}
+		typed := map[string]bool{}
+		for _, is := range issues {
+			typed[is.field] = true
+		}
+		for _, fe := range verrs {
+			if !typed[fe.Field()] { // a field with a type error has no value to check
+				issues = append(issues, translate(fe))
+			}
+		}
+	}
+	if len(issues) > 0 {
+		return services.Event{}, issues
+	}
+	return services.Event{EventID: in.EventID, SourceType: in.SourceType, EventType: in.EventType, Level: in.Level,
+		Message: in.Message, EventAt: in.EventAt, JobName: in.JobName, ScriptPath: in.ScriptPath, RunID: in.RunID,
+		ScheduledFor: in.ScheduledFor, Success: in.Success, ReturnCode: in.ReturnCode, DurationMs: in.DurationMs,
+		Metadata: in.Metadata}, nil
+}
+
+// translate renders a validator error in the reference's (zod 3) wording.
+func translate(fe validator.FieldError) fieldIssue {
+	field := fe.Field()
+	switch fe.Tag() {
+	case "oneof":
+		opts := strings.Fields(fe.Param())
+		for i, o := range opts {
+			opts[i] = "'" + o + "'"
+		}
+		return fieldIssue{field: field, kind: kindType, message: fmt.Sprintf("Invalid enum value. Expected %s, received '%v'",
+			strings.Join(opts, " | "), fe.Value())}
+	case "min":
+		return fieldIssue{field: field, kind: kindLength, message: "String must contain at least " + fe.Param() + " character(s)"}
+	case "max":
+		if field == "metadata" {
+			return fieldIssue{field: field, kind: kindLength, message: "Metadata must be at most " + fe.Param() + " bytes of JSON"}
+		}
+		return fieldIssue{field: field, kind: kindLength, message: "String must contain at most " + fe.Param() + " character(s)"}
+	}
+	return fieldIssue{field: field, kind: kindType, message: "Invalid input"}
+}
+
+// parseInteger accepts a JSON number with an integral value that fits in 53 bits, as a
+// JavaScript integer would.
+func parseInteger(v json.RawMessage) (int64, string) {
+	if t := jsonType(v); t != "number" {
+		return 0, "Expected number, received " + t
+	}
+	s := string(bytes.TrimSpace(v))
+	if n, err := strconv.ParseInt(s, 10, 64); err == nil {
+		if n > 1<<53 || n < -(1<<53) {
+			return 0, "Number must be a safe integer"
+		}
+		return n, ""
+	}
+	f, err := strconv.ParseFloat(s, 64)
+	if err != nil || math.IsInf(f, 0) {
+		return 0, "Expected number, received " + s
+	}
+	if f != math.Trunc(f) {
+		return 0, "Expected integer, received float"
+	}
+	if f > 1<<53 || f < -(1<<53) {
+		return 0, "Number must be a safe integer"
+	}
+	return int64(f), ""
+}
+
+// singleDetails builds the details of a rejected single event.
+func singleDetails(issues []fieldIssue) validationDetails {
+	d := validationDetails{FormErrors: []string{}, FieldErrors: map[string][]string{}}
+	for _, is := range issues {
+		if is.field == "" {
+			d.FormErrors = append(d.FormErrors, is.message)
+			continue
+		}
+		d.FieldErrors[is.field] = append(d.FieldErrors[is.field], is.message)
+		d.Issues = append(d.Issues, issue{Path: is.field, Message: is.message})
+	}
+	return d
+}

@@ -1,0 +1,71 @@
+// Package handlers holds the monitor's Fiber handlers: the /v1 JSON API, the dashboard pages
+// and their htmx partials, and the middleware in front of them.
+package handlers
+
+import (
+	"crypto/subtle"
+	"log/slog"
+	"path/filepath"
+	"time"
+
+	"github.com/go-playground/validator/v10"
+	"github.com/gofiber/fiber/v2"
+	"github.com/gulag/chief-monitor/internal/store"
+	"github.com/gulag/chief-monitor/services"
+)
+
+// Options are the settings the handlers need from the monitor's configuration.
+type Options struct {
+	// APIKey is MONITOR_API_KEY: it opens every /v1 route. Empty means key auth is off.
+	APIKey string
+	// IngestAPIKey is MONITOR_INGEST_API_KEY: it opens the two ingest routes only.
+	IngestAPIKey string
+	// AuthEnabled is MONITOR_AUTH_ENABLED.
+	AuthEnabled bool
+	// TrustedOrigins are the origins allowed to post with a session besides the service's own.
+	TrustedOrigins []string
+	// DBPath is reported (as its base name) by /v1/health.
+	DBPath string
+	// Logger receives one line per 5xx.
+	Logger *slog.Logger
+}
+
+// Sessions is the browser-session side of the /v1 gate: it reports who signed in, if anyone.
+type Sessions interface {
+	UserFromRequest(c *fiber.Ctx) (email string, ok bool)
+}
+
+// Handler holds every dependency of the routes. Every route is a method on it.
+type Handler struct {
+	opts     Options
+	log      *slog.Logger
+	st       *store.Store
+	writer   *services.Writer
+	status   *services.Status
+	sessions Sessions
+	validate *validator.Validate
+	now      func() time.Time
+}
+
+// New returns a Handler. sessions may be nil while no browser sign-in exists.
+func New(opts Options, st *store.Store, w *services.Writer, status *services.Status, sessions Sessions) *Handler {
+	log := opts.Logger
+	if log == nil {
+		log = slog.New(slog.DiscardHandler)
+	}
+	return &Handler{opts: opts, log: log, st: st, writer: w, status: status, sessions: sessions,
+		validate: newValidator(), now: func() time.Time { return time.Now().UTC() }}
+}
+
+// SetClock replaces the handler clock (tests).
+func (h *Handler) SetClock(now func() time.Time) { h.now = now }
+
+func (h *Handler) dbName() string { return filepath.Base(h.opts.DBPath) }
+
+// keyEquals compares a presented key with a configured one in constant time.
+func keyEquals(presented, want string) bool {
+	if want == "" {
+		return false
+	}
+	return subtle.ConstantTimeCompare([]byte(presented), []byte(want)) == 1
+}

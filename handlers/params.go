@@ -1,0 +1,53 @@
+package handlers
+
+import (
+	"net/url"
+
+	"github.com/gofiber/fiber/v2"
+	"github.com/gulag/chief-monitor/internal/store"
+)
+
+// singleQuery returns a query parameter only when it appears exactly once and is non-empty.
+func singleQuery(c *fiber.Ctx, name string) string {
+	vals := c.Context().QueryArgs().PeekMulti(name)
+	if len(vals) != 1 {
+		return ""
+	}
+	return string(vals[0])
+}
+
+// pageParam parses limit/offset as the reference does (spec §3.6): a single value's leading
+// integer, the fallback when missing, repeated, unparsable or <= 0, clamped to max.
+func pageParam(raw string, fallback, max int) int {
+	if raw == "" {
+		return fallback
+	}
+	n, ok := store.LeadingInt(raw)
+	if !ok || n <= 0 {
+		return fallback
+	}
+	if n > int64(max) {
+		return max
+	}
+	return int(n)
+}
+
+// Pagination bounds of the /v1 lists.
+const (
+	defaultLimit = 100
+	maxLimit     = 1000
+	maxOffset    = 1_000_000
+)
+
+func pagination(c *fiber.Ctx) (limit, offset int) {
+	return pageParam(singleQuery(c, "limit"), defaultLimit, maxLimit), pageParam(singleQuery(c, "offset"), 0, maxOffset)
+}
+
+// pathParam URL-decodes a path parameter; a malformed escape is a 400.
+func pathParam(c *fiber.Ctx, name string) (string, error) {
+	v, err := url.PathUnescape(c.Params(name))
+	if err != nil {
+		return "", fiber.NewError(fiber.StatusBadRequest, "Malformed URL escape in path")
+	}
+	return v, nil
+}

@@ -1,0 +1,192 @@
+package store
+
+import (
+	"context"
+	"fmt"
+
+	"github.com/gulag/chief-monitor/internal/telemetry"
+	"github.com/gulag/chief-monitor/models"
+	"gorm.io/gorm"
+)
+
+// EventFilter selects events for the /v1/events list. Empty strings mean "no filter".
+type EventFilter struct {
+	JobName, ScriptPath, Level, EventType, SourceType string
+	From, To                                          string
+	Limit, Offset                                     int
+}
+
+// applyTimeBound filters by the parsed instant when the bound parses, and by the stored text
+// otherwise, as the reference did (fix A3).
+func applyTimeBound(q *gorm.DB, bound, op string) *gorm.DB {
+	if bound == "" {
+		return q
+	}
+	if t, ok := telemetry.ParseTime(bound); ok {
+		return q.Where("event_at_ms "+op+" ?", t.UnixMilli())
+	}
+	return q.Where("event_at "+op+" ?", bound)
+}
+
+// Events lists events newest first (by parsed event time, then id), filtered and paged. The
+// page is found on the index alone and only its rows are read (fix E4).
+func (s *Store) Events(ctx context.Context, f EventFilter) ([]models.TelemetryEvent, error) {
+	ids := s.db.WithContext(ctx).Model(&models.TelemetryEvent{}).Select("id")
+	for col, v := range map[string]string{"job_name": f.JobName, "script_path": f.ScriptPath, "level": f.Level,
+		"event_type": f.EventType, "source_type": f.SourceType} {
+		if v != "" {
+			ids = ids.Where(col+" = ?", v)
+		}
+	}
+	ids = applyTimeBound(ids, f.From, ">=")
+	ids = applyTimeBound(ids, f.To, "<=")
+	ids = ids.Order("event_at_ms DESC, id DESC").Limit(f.Limit).Offset(f.Offset)
+	var out []models.TelemetryEvent
+	err := s.db.WithContext(ctx).Where("id IN (?)", ids).Order("event_at_ms DESC, id DESC").Find(&out).Error
+	if err != nil {
+		return nil, fmt.Errorf("store: events: %w", err)
+	}
+	return out, nil
+}
+
+// EventsByID loads events by id.
+func (s *Store) EventsByID(ctx context.Context, ids []int64) (map[int64]models.TelemetryEvent, error) {
+	out := map[int64]models.TelemetryEvent{}
+	if len(ids) == 0 {
+		return out, nil
+	}
+	var rows []models.TelemetryEvent
+	if err := s.db.WithContext(ctx).Where("id IN ?", ids).Find(&rows).Error; err != nil {
+		return nil, fmt.Errorf("store: events by id: %w", err)
+	}
+	for _, r := range rows {
+		out[r.ID] = r
+	}
+	return out, nil
+}
+
+// LatestEvent returns the event with the greatest event time, or nil when there is none.
+func (s *Store) LatestEvent(ctx context.Context) (*models.TelemetryEvent, error) {
+	var rows []models.TelemetryEvent
+	if err := s.db.WithContext(ctx).Order("event_at_ms DESC, id DESC").Limit(1).Find(&rows).Error; err != nil {
+		return nil, fmt.Errorf("store: latest event: %w", err)
+	}
+	if len(rows) == 0 {
+		return nil, nil
+	}
+	return &rows[0], nil
+}
+
+// Checks lists every check, ordered by job name (byte order).
+func (s *Store) Checks(ctx context.Context) ([]models.CheckState, error) {
+	var out []models.CheckState
+	if err := s.db.WithContext(ctx).Order("job_name").Find(&out).Error; err != nil {
+		return nil, fmt.Errorf("store: checks: %w", err)
+	}
+	return out, nil
+}
+
+// Check loads one job's check, or ErrNotFound.
+func (s *Store) Check(ctx context.Context, job string) (*models.CheckState, error) {
+	var out []models.CheckState
+	if err := s.db.WithContext(ctx).Where("job_name = ?", job).Limit(1).Find(&out).Error; err != nil {
+		return nil, fmt.Errorf("store: check: %w", err)
+	}
+	if len(out) == 0 {
+		return nil, ErrNotFound
+	}
+	return &out[0], nil
+}
+
+// StatusCount is one row of a GROUP BY count.
+type StatusCount struct {
+	Key   string
+	Count int64
+}
+
+// CheckCounts counts checks by status, ordered by status.
+func (s *Store) CheckCounts(ctx context.Context) ([]StatusCount, error) {
+	var out []StatusCount
+	err := s.db.WithContext(ctx).Raw(`SELECT status AS key, COUNT(*) AS count FROM check_states GROUP BY status ORDER BY status`).
+		Scan(&out).Error
+	if err != nil {
+		return nil, fmt.Errorf("store: check counts: %w", err)
+	}
+	return out, nil
+}
+
+// OpenAlertCounts counts OPEN alerts by type, ordered by type.
+func (s *Store) OpenAlertCounts(ctx context.Context) ([]StatusCount, error) {
+	var out []StatusCount
+	err := s.db.WithContext(ctx).Raw(`SELECT alert_type AS key, COUNT(*) AS count FROM alerts WHERE status = 'OPEN'
+		GROUP BY alert_type ORDER BY alert_type`).Scan(&out).Error
+	if err != nil {
+		return nil, fmt.Errorf("store: alert counts: %w", err)
+	}
+	return out, nil
+}
+
+// AlertFilter selects alerts for the /v1/alerts list. Empty strings mean "no filter".
+type AlertFilter struct {
+	JobName, Status, AlertType, Severity string
+	Limit, Offset                        int
+}
+
+// Alerts lists alerts newest first, filtered and paged.
+func (s *Store) Alerts(ctx context.Context, f AlertFilter) ([]models.Alert, error) {
+	q := s.db.WithContext(ctx).Model(&models.Alert{})
+	for col, v := range map[string]string{"job_name": f.JobName, "status": f.Status, "alert_type": f.AlertType, "severity": f.Severity} {
+		if v != "" {
+			q = q.Where(col+" = ?", v)
+		}
+	}
+	var out []models.Alert
+	if err := q.Order("opened_at DESC, id DESC").Limit(f.Limit).Offset(f.Offset).Find(&out).Error; err != nil {
+		return nil, fmt.Errorf("store: alerts: %w", err)
+	}
+	return out, nil
+}
+
+// Alert loads one alert, or ErrNotFound.
+func (s *Store) Alert(ctx context.Context, id int64) (*models.Alert, error) {
+	var out []models.Alert
+	if err := s.db.WithContext(ctx).Where("id = ?", id).Limit(1).Find(&out).Error; err != nil {
+		return nil, fmt.Errorf("store: alert: %w", err)
+	}
+	if len(out) == 0 {
+		return nil, ErrNotFound
+	}
+	return &out[0], nil
+}
+
+// Deliveries lists the delivery rows of the given alerts, oldest first.
+func (s *Store) Deliveries(ctx context.Context, alertIDs ...int64) ([]models.AlertDelivery, error) {
+	var out []models.AlertDelivery
+	if len(alertIDs) == 0 {
+		return out, nil
+	}
+	if err := s.db.WithContext(ctx).Where("alert_id IN ?", alertIDs).Order("id").Find(&out).Error; err != nil {
+		return nil, fmt.Errorf("store: deliveries: %w", err)
+	}
+	return out, nil
+}
+
+// CloseAlert closes an OPEN alert, recording why and by whom. updated is false when the alert
+// was already closed; the returned alert is the row after the call.
+func (s *Store) CloseAlert(ctx context.Context, id int64, now, reason, by string) (a *models.Alert, updated bool, err error) {
+	err = s.Write(ctx, func(t *Tx) error {
+		res, err := t.exec(`UPDATE alerts SET status = 'CLOSED', closed_at = ?, closed_reason = ?, closed_by = ?
+			WHERE id = ? AND status = 'OPEN'`, now, reason, by, id)
+		if err != nil {
+			return fmt.Errorf("store: close alert: %w", err)
+		}
+		n, err := res.RowsAffected()
+		updated = n == 1
+		return err
+	})
+	if err != nil {
+		return nil, false, err
+	}
+	a, err = s.Alert(ctx, id)
+	return a, updated, err
+}

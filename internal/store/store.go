@@ -1,0 +1,155 @@
+package store
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"fmt"
+	"net/url"
+	"os"
+	"path/filepath"
+	"strings"
+	"time"
+
+	"github.com/glebarez/sqlite"
+	"gorm.io/gorm"
+	"gorm.io/gorm/logger"
+)
+
+// ErrNotFound is returned when a row asked for by key does not exist.
+var ErrNotFound = errors.New("store: not found")
+
+// Options configure Open.
+type Options struct {
+	// Path is the SQLite file. Its parent directory must exist.
+	Path string
+	// ReadConns bounds the reader pool (default 4).
+	ReadConns int
+}
+
+// Store is the monitor's database: a reader pool used through gorm and a single-connection
+// writer used by the ingest writer and the engine.
+type Store struct {
+	db      *gorm.DB
+	readDB  *sql.DB
+	writeDB *sql.DB
+	dialect Dialect
+	stmts   *stmtCache
+}
+
+// Dialect names the SQL flavour behind a Store.
+type Dialect string
+
+// Supported dialects.
+const (
+	SQLite   Dialect = "sqlite"
+	Postgres Dialect = "postgres"
+)
+
+// Open opens (creating if needed) the SQLite database at opts.Path, applies pending migrations
+// and returns the Store.
+func Open(ctx context.Context, opts Options) (*Store, error) {
+	if strings.TrimSpace(opts.Path) == "" {
+		return nil, errors.New("store: open: empty database path")
+	}
+	if dir := filepath.Dir(opts.Path); dir != "" {
+		if st, err := os.Stat(dir); err != nil || !st.IsDir() {
+			return nil, fmt.Errorf("store: open: directory %q of the database does not exist", dir)
+		}
+	}
+	dsn := sqliteDSN(opts.Path)
+	writeDB, err := sql.Open(sqlite.DriverName, dsn)
+	if err != nil {
+		return nil, fmt.Errorf("store: open writer: %w", err)
+	}
+	// One connection carries the write transactions; the second lets statements be prepared
+	// (and cached across transactions) while a transaction holds the first.
+	writeDB.SetMaxOpenConns(2)
+	writeDB.SetMaxIdleConns(2)
+	writeDB.SetConnMaxIdleTime(0)
+	writeDB.SetConnMaxLifetime(0)
+	if err := writeDB.PingContext(ctx); err != nil {
+		_ = writeDB.Close() // the open failed; the close error adds nothing
+		return nil, fmt.Errorf("store: open %s: %w", opts.Path, err)
+	}
+	s := &Store{writeDB: writeDB, dialect: SQLite}
+	if err := s.migrate(ctx); err != nil {
+		_ = writeDB.Close() // reporting the migration error matters more
+		return nil, err
+	}
+	readDB, err := sql.Open(sqlite.DriverName, dsn)
+	if err != nil {
+		_ = writeDB.Close()
+		return nil, fmt.Errorf("store: open reader: %w", err)
+	}
+	n := opts.ReadConns
+	if n <= 0 {
+		n = 4
+	}
+	readDB.SetMaxOpenConns(n)
+	readDB.SetMaxIdleConns(n)
+	gdb, err := gorm.Open(sqlite.Dialector{Conn: readDB}, &gorm.Config{
+		Logger:                 logger.Discard,
+		SkipDefaultTransaction: true,
+		PrepareStmt:            true,
+		NowFunc:                func() time.Time { return time.Now().UTC() },
+	})
+	if err != nil {
+		_ = writeDB.Close()
+		_ = readDB.Close()
+		return nil, fmt.Errorf("store: open gorm: %w", err)
+	}
+	s.db = gdb
+	s.readDB = readDB
+	s.stmts = newStmtCache(writeDB)
+	return s, nil
+}
+
+func sqliteDSN(path string) string {
+	q := url.Values{}
+	for _, p := range []string{
+		"busy_timeout(10000)",
+		"journal_mode(WAL)",
+		"synchronous(NORMAL)",
+		"foreign_keys(1)",
+		"cache_size(-4000)",
+	} {
+		q.Add("_pragma", p)
+	}
+	q.Set("_txlock", "immediate")
+	return "file:" + path + "?" + q.Encode()
+}
+
+// Close closes both pools. It is safe to call once.
+func (s *Store) Close() error {
+	s.stmts.close()
+	return errors.Join(s.readDB.Close(), s.writeDB.Close())
+}
+
+// DB returns the gorm handle for reads and small writes.
+func (s *Store) DB() *gorm.DB { return s.db }
+
+// Dialect reports the SQL flavour.
+func (s *Store) Dialect() Dialect { return s.dialect }
+
+// WriteDB returns the single writer connection pool (tests and benchmarks).
+func (s *Store) WriteDB() *sql.DB { return s.writeDB }
+
+// Write runs fn inside one write transaction on the writer connection and commits it.
+func (s *Store) Write(ctx context.Context, fn func(*Tx) error) error {
+	sqlTx, err := s.writeDB.BeginTx(ctx, nil)
+	if err != nil {
+		return fmt.Errorf("store: begin: %w", err)
+	}
+	tx := &Tx{tx: sqlTx, ctx: ctx, s: s}
+	if err := fn(tx); err != nil {
+		tx.closeStmts()
+		_ = sqlTx.Rollback() // the fn error is the one to report
+		return err
+	}
+	tx.closeStmts()
+	if err := sqlTx.Commit(); err != nil {
+		return fmt.Errorf("store: commit: %w", err)
+	}
+	return nil
+}

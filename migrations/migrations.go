@@ -1,0 +1,10 @@
+// Package migrations holds the numbered, append-only SQL migrations of the monitor, one folder
+// per SQL dialect, embedded into the binary and applied at start by internal/store.
+package migrations
+
+import "embed"
+
+// SQLite holds the migrations for the embedded SQLite database.
+//
+//go:embed sqlite/*.sql
+var SQLite embed.FS

@@ -1,0 +1,287 @@
+package services
+
+import (
+	"encoding/json"
+	"errors"
+	"strings"
+	"time"
+
+	"github.com/gulag/chief-monitor/internal/store"
+	"github.com/gulag/chief-monitor/internal/telemetry"
+	"github.com/gulag/chief-monitor/models"
+)
+
+// engine applies events to check state and alerts inside one write transaction. Check rows
+// are loaded once per batch, changed in memory, and written back by flush.
+type engine struct {
+	tx     *store.Tx
+	now    time.Time
+	nowStr string
+	checks map[string]*checkEntry
+	opened []models.Alert
+	warnTZ func(string)
+}
+
+type checkEntry struct {
+	c            models.CheckState
+	isNew, dirty bool
+}
+
+func newEngine(tx *store.Tx, now time.Time, warnTZ func(string)) *engine {
+	return &engine{tx: tx, now: now, nowStr: telemetry.ServerTime(now), checks: map[string]*checkEntry{}, warnTZ: warnTZ}
+}
+
+// check returns the job's cached check, creating it from the patch's values and the defaults
+// when the job has none yet.
+func (e *engine) check(job string, patch CheckPatch) (*checkEntry, error) {
+	if ce, ok := e.checks[job]; ok {
+		return ce, nil
+	}
+	c, err := e.tx.Check(job)
+	if errors.Is(err, store.ErrNotFound) {
+		c = &models.CheckState{JobName: job, Enabled: true, AlertOnFailure: true, AlertOnMiss: true,
+			GraceSeconds: DefaultGraceSeconds, Status: models.StatusUp, UpdatedAt: e.nowStr}
+		patch.Apply(c)
+		ce := &checkEntry{c: *c, isNew: true, dirty: true}
+		e.checks[job] = ce
+		return ce, nil
+	}
+	if err != nil {
+		return nil, err
+	}
+	ce := &checkEntry{c: *c}
+	e.checks[job] = ce
+	return ce, nil
+}
+
+// flush writes every changed check row.
+func (e *engine) flush() error {
+	for _, ce := range e.checks {
+		if !ce.dirty {
+			continue
+		}
+		var err error
+		if ce.isNew {
+			err = e.tx.InsertCheck(&ce.c)
+		} else {
+			err = e.tx.UpdateCheck(&ce.c)
+		}
+		if err != nil {
+			return err
+		}
+		ce.isNew, ce.dirty = false, false
+	}
+	return nil
+}
+
+func isHeartbeat(eventType string) bool {
+	switch eventType {
+	case telemetry.EventJobStarted, telemetry.EventJobCompleted, telemetry.EventJobFailed:
+		return true
+	}
+	return false
+}
+
+// apply runs the state engine for one stored event (spec §7.2–7.6 with fixes A1, A2, A4, A5, A6).
+func (e *engine) apply(ev *models.TelemetryEvent, meta map[string]json.RawMessage) error {
+	if ev.SourceType == telemetry.SourceChief && ev.EventType == telemetry.EventChiefHeartbeat {
+		if err := e.presence(ev); err != nil {
+			return err
+		}
+	}
+	if ev.JobName == nil {
+		return nil
+	}
+	job := *ev.JobName
+	patch := ParseCheckPatch(meta)
+	ce, err := e.check(job, patch)
+	if err != nil {
+		return err
+	}
+	c := &ce.c
+	// A6: a check switched off stops watching, so its open MISSED alert closes.
+	if patch.Apply(c) && !ce.isNew {
+		if _, err := e.tx.CloseOpenAlerts(job, models.AlertMissed, e.nowStr, models.CloseAutoDisabled); err != nil {
+			return err
+		}
+	}
+	ce.dirty = true
+	c.UpdatedAt = e.nowStr
+	if c.LatestEventMs == nil || ev.EventAtMs >= *c.LatestEventMs {
+		c.LatestEventMs, c.LatestEventID = ptr(ev.EventAtMs), ptr(ev.ID)
+	}
+
+	switch {
+	case ev.EventType == telemetry.EventJobNextScheduled:
+		return e.nextScheduled(c, ev, meta)
+	case isHeartbeat(ev.EventType):
+		return e.heartbeat(c, ev)
+	}
+	return nil
+}
+
+// nextScheduled sets the expectation from metadata.next_run_at. A replayed one older than the
+// last heartbeat is ignored (A4); clearing the expectation or moving it into the future sets UP (A5).
+func (e *engine) nextScheduled(c *models.CheckState, ev *models.TelemetryEvent, meta map[string]json.RawMessage) error {
+	if c.LastHeartbeatMs != nil && ev.EventAtMs < *c.LastHeartbeatMs {
+		return nil
+	}
+	var next string
+	if raw, ok := meta["next_run_at"]; ok {
+		_ = json.Unmarshal(raw, &next) // a non-string leaves next empty, which clears the expectation
+	}
+	next = strings.TrimSpace(next)
+	if next == "" {
+		c.ExpectedNextAt, c.ExpectedNextMs = nil, nil
+		c.Status = models.StatusUp
+		return nil
+	}
+	c.ExpectedNextAt = &next
+	t, ok := telemetry.ParseTime(next)
+	if !ok {
+		c.ExpectedNextMs = nil
+		return nil
+	}
+	e.noteOffsetless(next)
+	c.ExpectedNextMs = ptr(t.UnixMilli())
+	if t.After(e.now) {
+		c.Status = models.StatusUp
+	}
+	return nil
+}
+
+// heartbeat handles job.started, job.completed and job.failed (spec §7.4, §7.5).
+func (e *engine) heartbeat(c *models.CheckState, ev *models.TelemetryEvent) error {
+	job := c.JobName
+	if SatisfiesExpectation(*c, ev.EventAtMs) {
+		c.SatisfiedExpectedAt = c.ExpectedNextAt
+	}
+	// A4: a heartbeat older than the last one moves nothing backwards and changes no alert.
+	if c.LastHeartbeatMs == nil || ev.EventAtMs >= *c.LastHeartbeatMs {
+		if _, err := e.tx.CloseOpenAlerts(job, models.AlertRecovery, e.nowStr, models.CloseAutoHeartbeat); err != nil {
+			return err
+		}
+		c.LastHeartbeatAt, c.LastHeartbeatMs = ptr(ev.EventAt), ptr(ev.EventAtMs)
+		c.Status = models.StatusUp
+		if c.AlertOnMiss {
+			n, err := e.tx.CloseOpenAlerts(job, models.AlertMissed, e.nowStr, models.CloseAutoHeartbeat)
+			if err != nil {
+				return err
+			}
+			if n > 0 {
+				if err := e.openRecovery(job, "MISSED", "missed heartbeat", ev); err != nil {
+					return err
+				}
+			}
+		}
+	}
+	failure := ev.EventType == telemetry.EventJobFailed ||
+		(ev.EventType == telemetry.EventJobCompleted && ev.Success != nil && !*ev.Success)
+	success := ev.EventType == telemetry.EventJobCompleted && ev.Success != nil && *ev.Success
+	if !failure && !success {
+		return nil
+	}
+	// A4: an outcome older than the latest recorded outcome is history, not news.
+	if (c.LastSuccessMs != nil && ev.EventAtMs < *c.LastSuccessMs) || (c.LastFailureMs != nil && ev.EventAtMs < *c.LastFailureMs) {
+		return nil
+	}
+	if failure {
+		c.ConsecutiveFailures++
+		c.LastFailureAt, c.LastFailureMs = ptr(ev.EventAt), ptr(ev.EventAtMs)
+		if c.AlertOnFailure {
+			details := orderedJSON{{"eventType", ev.EventType}, {"returnCode", ev.ReturnCode}, {"runId", ev.RunID}}
+			return e.open(job, models.AlertFailure, models.SeverityError, job+":FAILURE", "Job "+job+" failed", details)
+		}
+		return nil
+	}
+	c.LastSuccessAt, c.LastSuccessMs = ptr(ev.EventAt), ptr(ev.EventAtMs)
+	c.ConsecutiveFailures = 0
+	if c.AlertOnFailure {
+		n, err := e.tx.CloseOpenAlerts(job, models.AlertFailure, e.nowStr, models.CloseAutoSuccess)
+		if err != nil {
+			return err
+		}
+		if n > 0 {
+			return e.openRecovery(job, "FAILURE", "failure", ev)
+		}
+	}
+	return nil
+}
+
+func (e *engine) openRecovery(job, from, what string, ev *models.TelemetryEvent) error {
+	details := orderedJSON{{"recoveredAt", ev.EventAt}, {"sourceEvent", ev.EventType}}
+	return e.open(job, models.AlertRecovery, models.SeverityInfo, job+":RECOVERY:"+from,
+		"Job "+job+" recovered from "+what, details)
+}
+
+// open inserts an alert (or counts one more occurrence of the open one) and, for a new alert,
+// the reference's webhook placeholder delivery row.
+func (e *engine) open(job string, typ models.AlertType, sev models.Severity, key, title string, details orderedJSON) error {
+	a := models.Alert{JobName: job, AlertType: typ, Severity: sev, OpenedAt: e.nowStr, DedupeKey: key,
+		Title: title, DetailsJSON: details.String()}
+	inserted, err := e.tx.OpenAlert(&a)
+	if err != nil || !inserted {
+		return err
+	}
+	e.opened = append(e.opened, a)
+	return e.tx.InsertDelivery(&models.AlertDelivery{AlertID: a.ID, Channel: "webhook", AttemptedAt: e.nowStr,
+		Status: "STUB", ErrorText: ptr("Webhook integration not configured in v1.")})
+}
+
+// presence keeps the latest chief heartbeat (fix E2) so the summary never scans events.
+func (e *engine) presence(ev *models.TelemetryEvent) error {
+	cur, err := e.tx.PresenceForUpdate()
+	if err != nil {
+		return err
+	}
+	if cur != nil && cur.EventAtMs > ev.EventAtMs {
+		return nil
+	}
+	return e.tx.PutPresence(store.Presence{EventAt: ev.EventAt, EventAtMs: ev.EventAtMs,
+		PingIntervalSeconds: store.PingInterval([]byte(ev.MetadataJSON))}, e.nowStr)
+}
+
+func (e *engine) noteOffsetless(s string) {
+	if e.warnTZ != nil && !hasOffset(s) {
+		e.warnTZ(s)
+	}
+}
+
+// hasOffset reports whether a timestamp names its zone (Z or ±hh:mm).
+func hasOffset(s string) bool {
+	if strings.HasSuffix(s, "Z") || strings.HasSuffix(s, "z") {
+		return true
+	}
+	if len(s) > 19 {
+		tail := s[19:]
+		return strings.ContainsAny(tail, "+-")
+	}
+	return false
+}
+
+// orderedJSON is a JSON object whose keys keep their order.
+type orderedJSON []struct {
+	Key   string
+	Value any
+}
+
+// String renders the object compactly, keys in order.
+func (o orderedJSON) String() string {
+	var b strings.Builder
+	b.WriteByte('{')
+	for i, kv := range o {
+		if i > 0 {
+			b.WriteByte(',')
+		}
+		k, _ := json.Marshal(kv.Key)
+		v, err := json.Marshal(kv.Value)
+		if err != nil {
+			v = []byte("null")
+		}
+		b.Write(k)
+		b.WriteByte(':')
+		b.Write(v)
+	}
+	b.WriteByte('}')
+	return b.String()
+}

@@ -1,0 +1,192 @@
+package services
+
+import (
+	"context"
+	"fmt"
+	"log/slog"
+	"time"
+
+	"github.com/gulag/chief-monitor/internal/store"
+	"github.com/gulag/chief-monitor/internal/telemetry"
+	"github.com/gulag/chief-monitor/models"
+)
+
+// EvalStats counts what one evaluator pass changed.
+type EvalStats struct {
+	Late, Down, BackUp, MissedOpened, RecoveriesExpired int
+	// Skipped is true when another instance holds the evaluator lease.
+	Skipped bool
+}
+
+// Evaluator is the periodic pass over checks: RECOVERY time-to-live, then LATE/DOWN/UP
+// transitions and MISSED alerts (spec §7.8).
+type Evaluator struct {
+	w        *Writer
+	log      *slog.Logger
+	interval time.Duration
+	holder   string
+	leaseTTL time.Duration
+	now      func() time.Time
+}
+
+// NewEvaluator returns an evaluator that ticks every interval. holder identifies this
+// instance in the lease that keeps a second instance on the same database from double-firing.
+func NewEvaluator(w *Writer, log *slog.Logger, interval time.Duration, holder string) *Evaluator {
+	return &Evaluator{w: w, log: log, interval: interval, holder: holder, leaseTTL: 3 * interval, now: utcNow}
+}
+
+// Run ticks until ctx ends. The first pass comes one interval after start, as in the reference.
+func (e *Evaluator) Run(ctx context.Context) {
+	t := time.NewTicker(e.interval)
+	defer t.Stop()
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case <-t.C:
+			if _, err := e.Tick(ctx, e.now()); err != nil && ctx.Err() == nil {
+				e.log.Error("Evaluator pass failed", "error", err)
+			}
+		}
+	}
+}
+
+// Tick runs one pass at now, in one write transaction.
+func (e *Evaluator) Tick(ctx context.Context, now time.Time) (EvalStats, error) {
+	var st EvalStats
+	var opened []models.Alert
+	nowStr := telemetry.ServerTime(now)
+	err := e.w.Do(ctx, func(tx *store.Tx) error {
+		st, opened = EvalStats{}, nil
+		ok, err := tx.TryLease("evaluator", e.holder, now.UnixMilli(), now.Add(e.leaseTTL).UnixMilli(), nowStr)
+		if err != nil {
+			return err
+		}
+		if !ok {
+			st.Skipped = true
+			return nil
+		}
+		n, err := tx.CloseExpiredRecoveries(telemetry.ServerTime(now.Add(-RecoveryTTL)), nowStr)
+		if err != nil {
+			return err
+		}
+		st.RecoveriesExpired = int(n)
+		checks, err := tx.WatchedChecks()
+		if err != nil {
+			return err
+		}
+		eng := newEngine(tx, now, nil)
+		for _, c := range checks {
+			// One bad row must not stop the pass: its savepoint undoes it alone.
+			err := tx.Savepoint("sp_check", func() error { return e.evaluate(tx, eng, c, now, &st) })
+			if err != nil {
+				e.log.Error("Evaluating check failed", "job_name", c.JobName, "error", err)
+			}
+		}
+		opened = eng.opened
+		return nil
+	})
+	if err == nil && len(opened) > 0 && e.w.onAlerts != nil {
+		e.w.onAlerts(opened)
+	}
+	return st, err
+}
+
+func (e *Evaluator) evaluate(tx *store.Tx, eng *engine, c models.CheckState, now time.Time, st *EvalStats) error {
+	d := Decide(c, now)
+	if d.Reason == ReasonNone {
+		return nil
+	}
+	changed, err := tx.TransitionCheck(c.JobName, c.Status, d.Status, *c.ExpectedNextMs, eng.nowStr)
+	if err != nil || !changed {
+		return err
+	}
+	switch d.Reason {
+	case ReasonLate:
+		st.Late++
+	case ReasonBackOnTime:
+		st.BackUp++
+	case ReasonMissed:
+		st.Down++
+		if c.AlertOnMiss {
+			details := orderedJSON{{"expectedNextAt", c.ExpectedNextAt}, {"graceSeconds", c.GraceSeconds}, {"observedAt", eng.nowStr}}
+			before := len(eng.opened)
+			if err := eng.open(c.JobName, models.AlertMissed, models.SeverityWarn, c.JobName+":MISSED",
+				"Job "+c.JobName+" missed expected heartbeat", details); err != nil {
+				return fmt.Errorf("open MISSED: %w", err)
+			}
+			st.MissedOpened += len(eng.opened) - before
+		}
+	}
+	return nil
+}
+
+// Retention prunes old telemetry events in small chunks, each its own short transaction, so
+// ingest never waits long behind it (spec §7.10 with fixes A3, D11, E7).
+type Retention struct {
+	w        *Writer
+	log      *slog.Logger
+	days     int
+	interval time.Duration
+	chunk    int
+	now      func() time.Time
+}
+
+// NewRetention returns a retention loop keeping days of events.
+func NewRetention(w *Writer, log *slog.Logger, days int, interval time.Duration) *Retention {
+	return &Retention{w: w, log: log, days: days, interval: interval, chunk: 2000, now: utcNow}
+}
+
+// Run prunes every interval until ctx ends; the first pass comes one interval after start.
+func (r *Retention) Run(ctx context.Context) {
+	t := time.NewTicker(r.interval)
+	defer t.Stop()
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case <-t.C:
+			n, err := r.Tick(ctx, r.now())
+			if err != nil && ctx.Err() == nil {
+				r.log.Error("Retention pass failed", "error", err)
+			} else if n > 0 {
+				r.log.Info("Retention pruned events", "deleted", n)
+			}
+		}
+	}
+}
+
+// Tick deletes events whose event time, or whose receipt, is older than the retention window
+// at now, and returns how many it deleted.
+func (r *Retention) Tick(ctx context.Context, now time.Time) (int64, error) {
+	cutoff := now.Add(-time.Duration(r.days) * 24 * time.Hour)
+	cutoffMs, cutoffStr, nowStr := cutoff.UnixMilli(), telemetry.ServerTime(cutoff), telemetry.ServerTime(now)
+	var total int64
+	for _, byReceipt := range []bool{false, true} {
+		for {
+			var n int64
+			var more bool
+			err := r.w.Do(ctx, func(tx *store.Tx) error {
+				var err error
+				if byReceipt {
+					n, more, err = tx.DeleteEventsReceivedBefore(cutoffStr, r.chunk)
+				} else {
+					n, err = tx.DeleteEventsBefore(cutoffMs, r.chunk)
+					more = n == int64(r.chunk)
+				}
+				if err != nil {
+					return err
+				}
+				return tx.AddEventsTotal(-n, nowStr)
+			})
+			if err != nil {
+				return total, err
+			}
+			total += n
+			if !more || ctx.Err() != nil {
+				break
+			}
+		}
+	}
+	return total, nil
+}

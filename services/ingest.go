@@ -1,0 +1,331 @@
+package services
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"log/slog"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/gulag/chief-monitor/internal/store"
+	"github.com/gulag/chief-monitor/internal/telemetry"
+	"github.com/gulag/chief-monitor/models"
+)
+
+// ErrClosed is returned for work submitted after the writer stopped.
+var ErrClosed = errors.New("services: writer closed")
+
+// Event is one validated incoming event, before normalization.
+type Event struct {
+	EventID      *string
+	SourceType   string
+	EventType    string
+	Level        string
+	Message      string
+	EventAt      *string
+	JobName      *string
+	ScriptPath   *string
+	RunID        *string
+	ScheduledFor *string
+	Success      *bool
+	ReturnCode   *int64
+	DurationMs   *int64
+	// Metadata is a compact JSON object, or nil for {}.
+	Metadata json.RawMessage
+}
+
+// IngestResult is what one ingest request did.
+type IngestResult struct {
+	// Inserted counts the kept events, replays of a known eventId included.
+	Inserted int
+	// Dropped counts events whose message or eventType was blank after trimming.
+	Dropped int
+	// Duplicates counts kept events whose eventId was already stored (not stored again).
+	Duplicates int
+}
+
+// AlertHook receives the alerts a committed transaction opened.
+type AlertHook func(alerts []models.Alert)
+
+// Writer owns every write of the state engine: one goroutine that takes whatever requests are
+// waiting, applies them in arrival order in ONE transaction, commits, and only then answers
+// each request (group commit). Other writes (evaluator passes, retention chunks) run through it
+// too, so no two state changes ever interleave.
+type Writer struct {
+	st       *store.Store
+	log      *slog.Logger
+	now      func() time.Time
+	queue    chan work
+	maxGroup int
+	onAlerts AlertHook
+
+	mu     sync.RWMutex
+	closed bool
+	done   chan struct{}
+
+	tzOnce sync.Once
+}
+
+type work struct {
+	batch *batchWork
+	fn    func(*store.Tx) error
+	reply chan error
+}
+
+type batchWork struct {
+	events     []models.TelemetryEvent
+	metas      []map[string]json.RawMessage
+	duplicates int
+	opened     []models.Alert
+}
+
+// WriterOptions configure NewWriter.
+type WriterOptions struct {
+	// MaxGroupEvents caps the events committed in one transaction (default 5000).
+	MaxGroupEvents int
+	// QueueLen bounds waiting requests (default 1024).
+	QueueLen int
+}
+
+// NewWriter returns a Writer; call Run to start it.
+func NewWriter(st *store.Store, log *slog.Logger, opts WriterOptions) *Writer {
+	if opts.MaxGroupEvents <= 0 {
+		opts.MaxGroupEvents = 5000
+	}
+	if opts.QueueLen <= 0 {
+		opts.QueueLen = 1024
+	}
+	return &Writer{st: st, log: log, now: utcNow, queue: make(chan work, opts.QueueLen),
+		maxGroup: opts.MaxGroupEvents, done: make(chan struct{})}
+}
+
+func utcNow() time.Time { return time.Now().UTC() }
+
+// SetClock replaces the writer's clock (tests).
+func (w *Writer) SetClock(now func() time.Time) { w.now = now }
+
+// OnAlerts registers the hook that hears of alerts opened by committed transactions.
+func (w *Writer) OnAlerts(h AlertHook) { w.onAlerts = h }
+
+// Now returns the writer's current time.
+func (w *Writer) Now() time.Time { return w.now() }
+
+// Record normalizes events, stores the kept ones and applies them to the state engine, all in
+// one transaction; it returns only after that transaction committed. receivedAt is the
+// request's single server timestamp.
+func (w *Writer) Record(ctx context.Context, events []Event, receivedAt time.Time) (IngestResult, error) {
+	var res IngestResult
+	b := &batchWork{}
+	recv := telemetry.ServerTime(receivedAt)
+	for i := range events {
+		row, meta, ok := normalize(&events[i], recv, receivedAt)
+		if !ok {
+			res.Dropped++
+			continue
+		}
+		b.events = append(b.events, row)
+		b.metas = append(b.metas, meta)
+	}
+	res.Inserted = len(b.events)
+	if len(b.events) == 0 {
+		return res, nil
+	}
+	if err := w.submit(ctx, work{batch: b}); err != nil {
+		return IngestResult{}, err
+	}
+	res.Duplicates = b.duplicates
+	return res, nil
+}
+
+// Do runs fn in its own write transaction on the writer goroutine.
+func (w *Writer) Do(ctx context.Context, fn func(*store.Tx) error) error {
+	return w.submit(ctx, work{fn: fn})
+}
+
+func (w *Writer) submit(ctx context.Context, wk work) error {
+	wk.reply = make(chan error, 1)
+	w.mu.RLock()
+	if w.closed {
+		w.mu.RUnlock()
+		return ErrClosed
+	}
+	select {
+	case w.queue <- wk:
+	case <-ctx.Done():
+		w.mu.RUnlock()
+		return ctx.Err()
+	}
+	w.mu.RUnlock()
+	// Once queued the work is applied whatever the caller does, so wait for its outcome.
+	return <-wk.reply
+}
+
+// Close stops accepting work; Run finishes what is queued and returns.
+func (w *Writer) Close() {
+	w.mu.Lock()
+	if !w.closed {
+		w.closed = true
+		close(w.queue)
+	}
+	w.mu.Unlock()
+	<-w.done
+}
+
+// Run processes work until Close. It does not stop on ctx: queued writes always finish.
+func (w *Writer) Run() {
+	defer close(w.done)
+	for first := range w.queue {
+		if first.fn != nil {
+			first.reply <- w.st.Write(context.Background(), first.fn)
+			continue
+		}
+		group := []work{first}
+		n := len(first.batch.events)
+		var next *work
+	gather:
+		for n < w.maxGroup {
+			select {
+			case wk, ok := <-w.queue:
+				if !ok {
+					break gather
+				}
+				if wk.fn != nil {
+					next = &wk
+					break gather
+				}
+				group = append(group, wk)
+				n += len(wk.batch.events)
+			default:
+				break gather
+			}
+		}
+		w.commitGroup(group)
+		if next != nil {
+			next.reply <- w.st.Write(context.Background(), next.fn)
+		}
+	}
+}
+
+// commitGroup applies every batch in one transaction, each inside a savepoint so a batch that
+// fails is undone alone and answered with its error while the others commit.
+func (w *Writer) commitGroup(group []work) {
+	now := w.now()
+	failed := make([]error, len(group))
+	err := w.st.Write(context.Background(), func(tx *store.Tx) error {
+		for i, wk := range group {
+			if len(group) == 1 {
+				failed[i] = w.applyBatch(tx, wk.batch, now)
+				return failed[i]
+			}
+			failed[i] = tx.Savepoint("sp_batch", func() error { return w.applyBatch(tx, wk.batch, now) })
+		}
+		return nil
+	})
+	var opened []models.Alert
+	for i, wk := range group {
+		e := err
+		if e == nil {
+			e = failed[i]
+		}
+		if e == nil {
+			opened = append(opened, wk.batch.opened...)
+		}
+		wk.reply <- e
+	}
+	if len(opened) > 0 && w.onAlerts != nil {
+		w.onAlerts(opened)
+	}
+}
+
+func (w *Writer) applyBatch(tx *store.Tx, b *batchWork, now time.Time) error {
+	b.duplicates, b.opened = 0, nil
+	eng := newEngine(tx, now, w.warnOffsetless)
+	var stored int64
+	for i := range b.events {
+		ev := &b.events[i]
+		inserted, err := tx.InsertEvent(ev)
+		if err != nil {
+			return err
+		}
+		if !inserted {
+			b.duplicates++
+			continue
+		}
+		stored++
+		if err := eng.apply(ev, b.metas[i]); err != nil {
+			return fmt.Errorf("services: apply %s: %w", ev.EventType, err)
+		}
+	}
+	if err := eng.flush(); err != nil {
+		return err
+	}
+	if err := tx.AddEventsTotal(stored, eng.nowStr); err != nil {
+		return err
+	}
+	b.opened = eng.opened
+	return nil
+}
+
+func (w *Writer) warnOffsetless(v string) {
+	w.tzOnce.Do(func() {
+		w.log.Warn("Timestamp without a UTC offset taken as UTC", "value", v)
+	})
+}
+
+// normalize applies spec §5.2: trims, defaults and the drop rule. ok is false for a dropped
+// event. The returned metadata map is decoded only when the engine will read it.
+func normalize(in *Event, recv string, receivedAt time.Time) (models.TelemetryEvent, map[string]json.RawMessage, bool) {
+	msg := strings.TrimSpace(in.Message)
+	typ := strings.TrimSpace(in.EventType)
+	if msg == "" || typ == "" {
+		return models.TelemetryEvent{}, nil, false
+	}
+	row := models.TelemetryEvent{
+		ReceivedAt:   recv,
+		SourceType:   strings.ToLower(strings.TrimSpace(in.SourceType)),
+		EventType:    typ,
+		Level:        strings.ToUpper(strings.TrimSpace(in.Level)),
+		Message:      msg,
+		JobName:      trimmedOrNil(in.JobName),
+		ScriptPath:   trimmedOrNil(in.ScriptPath),
+		RunID:        trimmedOrNil(in.RunID),
+		ScheduledFor: trimmedOrNil(in.ScheduledFor),
+		Success:      in.Success,
+		ReturnCode:   in.ReturnCode,
+		DurationMs:   in.DurationMs,
+		MetadataJSON: "{}",
+		EventID:      in.EventID,
+	}
+	if len(in.Metadata) > 0 {
+		row.MetadataJSON = string(in.Metadata)
+	}
+	row.EventAt = recv
+	row.EventAtMs = receivedAt.UnixMilli()
+	if in.EventAt != nil {
+		if s := strings.TrimSpace(*in.EventAt); s != "" {
+			row.EventAt = s
+			row.EventAtMs = store.EventMs(s, recv)
+		}
+	}
+	var meta map[string]json.RawMessage
+	if row.JobName != nil || row.EventType == telemetry.EventChiefHeartbeat {
+		if len(in.Metadata) > 0 {
+			_ = json.Unmarshal(in.Metadata, &meta) // validated as an object already
+		}
+	}
+	return row, meta, true
+}
+
+func trimmedOrNil(s *string) *string {
+	if s == nil {
+		return nil
+	}
+	t := strings.TrimSpace(*s)
+	if t == "" {
+		return nil
+	}
+	return &t
+}

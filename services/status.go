@@ -1,0 +1,157 @@
+package services
+
+import (
+	"context"
+	"time"
+
+	"github.com/gulag/chief-monitor/internal/store"
+	"github.com/gulag/chief-monitor/internal/telemetry"
+	"github.com/gulag/chief-monitor/models"
+)
+
+// Status answers the read-side views: summary, jobs and one job.
+type Status struct {
+	st  *store.Store
+	now func() time.Time
+}
+
+// NewStatus returns the status views over st.
+func NewStatus(st *store.Store) *Status { return &Status{st: st, now: utcNow} }
+
+// SetClock replaces the clock used for Chief presence (tests).
+func (s *Status) SetClock(now func() time.Time) { s.now = now }
+
+// Count is one group of a count by key.
+type Count struct {
+	Key   string
+	Count int64
+}
+
+// Presence is Chief's own liveness, computed from the latest chief.heartbeat (spec §7.9).
+type Presence struct {
+	Online              bool
+	LastHeartbeatAt     *string
+	PingIntervalSeconds *int64
+	OfflineAfterSeconds int64
+	// Mode and PID come from the heartbeat's metadata when present (shown by the UI, A13).
+}
+
+// Summary is GET /v1/status/summary.
+type Summary struct {
+	Checks        []Count
+	ActiveAlerts  []Count
+	TotalEvents   int64
+	LatestEventAt *string
+	Chief         Presence
+}
+
+// Summary computes the overview without scanning events (fix E2).
+func (s *Status) Summary(ctx context.Context) (Summary, error) {
+	var out Summary
+	cc, err := s.st.CheckCounts(ctx)
+	if err != nil {
+		return out, err
+	}
+	ac, err := s.st.OpenAlertCounts(ctx)
+	if err != nil {
+		return out, err
+	}
+	out.Checks, out.ActiveAlerts = toCounts(cc), toCounts(ac)
+	if out.TotalEvents, err = s.st.EventsTotal(ctx); err != nil {
+		return out, err
+	}
+	latest, err := s.st.LatestEvent(ctx)
+	if err != nil {
+		return out, err
+	}
+	if latest != nil {
+		out.LatestEventAt = &latest.EventAt
+	}
+	p, err := s.st.Presence(ctx)
+	if err != nil {
+		return out, err
+	}
+	out.Chief = ChiefPresence(p, s.now())
+	return out, nil
+}
+
+// ChiefPresence applies the presence rules to the latest heartbeat at now.
+func ChiefPresence(p *store.Presence, now time.Time) Presence {
+	out := Presence{OfflineAfterSeconds: 45}
+	if p == nil {
+		return out
+	}
+	out.LastHeartbeatAt = &p.EventAt
+	out.PingIntervalSeconds = p.PingIntervalSeconds
+	if p.PingIntervalSeconds != nil {
+		out.OfflineAfterSeconds = max(5, 2**p.PingIntervalSeconds)
+	}
+	if t, ok := telemetry.ParseTime(p.EventAt); ok {
+		out.Online = now.Sub(t) <= time.Duration(out.OfflineAfterSeconds)*time.Second
+	}
+	return out
+}
+
+func toCounts(in []store.StatusCount) []Count {
+	out := make([]Count, len(in))
+	for i, c := range in {
+		out[i] = Count{Key: c.Key, Count: c.Count}
+	}
+	return out
+}
+
+// JobRow is one check with its latest event.
+type JobRow struct {
+	Check  models.CheckState
+	Latest *models.TelemetryEvent
+}
+
+// Jobs lists every check by name with its latest event, in two queries (fix E3).
+func (s *Status) Jobs(ctx context.Context) ([]JobRow, error) {
+	checks, err := s.st.Checks(ctx)
+	if err != nil {
+		return nil, err
+	}
+	var ids []int64
+	for _, c := range checks {
+		if c.LatestEventID != nil {
+			ids = append(ids, *c.LatestEventID)
+		}
+	}
+	evs, err := s.st.EventsByID(ctx, ids)
+	if err != nil {
+		return nil, err
+	}
+	out := make([]JobRow, len(checks))
+	for i, c := range checks {
+		out[i].Check = c
+		if c.LatestEventID != nil {
+			if ev, ok := evs[*c.LatestEventID]; ok {
+				out[i].Latest = &ev
+			}
+		}
+	}
+	return out, nil
+}
+
+// JobDetail is GET /v1/status/jobs/:jobName.
+type JobDetail struct {
+	Check      models.CheckState
+	Events     []models.TelemetryEvent
+	OpenAlerts []models.Alert
+}
+
+// Job returns one job's check, newest 100 events and open alerts, or store.ErrNotFound.
+func (s *Status) Job(ctx context.Context, job string) (JobDetail, error) {
+	var out JobDetail
+	c, err := s.st.Check(ctx, job)
+	if err != nil {
+		return out, err
+	}
+	out.Check = *c
+	if out.Events, err = s.st.Events(ctx, store.EventFilter{JobName: job, Limit: 100}); err != nil {
+		return out, err
+	}
+	out.OpenAlerts, err = s.st.Alerts(ctx, store.AlertFilter{JobName: job, Status: models.AlertOpen, Limit: -1})
+	return out, err
+}

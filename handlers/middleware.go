@@ -39,7 +39,7 @@ func actorFrom(c *fiber.Ctx) string {
 // non-UTF-8 charset (415), and parse JSON bodies, rejecting malformed JSON and top-level
 // scalars (400) before any authentication.
 func (h *Handler) parseBody(c *fiber.Ctx) error {
-	body := c.Body()
+	body := c.Request().Body() // raw: c.Body() would inflate without a size limit
 	if len(body) == 0 {
 		return c.Next()
 	}
@@ -50,7 +50,7 @@ func (h *Handler) parseBody(c *fiber.Ctx) error {
 		}
 		c.Request().SetBody(inflated)
 		c.Request().Header.Del(fiber.HeaderContentEncoding)
-		body = c.Body()
+		body = c.Request().Body()
 	}
 	mt, params, err := mime.ParseMediaType(c.Get(fiber.HeaderContentType))
 	if err != nil || mt != fiber.MIMEApplicationJSON {

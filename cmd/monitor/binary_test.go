@@ -1,0 +1,208 @@
+package main
+
+import (
+	"bufio"
+	"bytes"
+	"encoding/json"
+	"fmt"
+	"io"
+	"net"
+	"net/http"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"syscall"
+	"testing"
+	"time"
+
+	"github.com/gulag/chief-monitor/internal/testutil"
+)
+
+var monitorBin string
+
+func TestMain(m *testing.M) {
+	dir, err := os.MkdirTemp("", "monitor-bin")
+	if err != nil {
+		panic(err)
+	}
+	monitorBin = filepath.Join(dir, "monitor")
+	if out, err := exec.Command("go", "build", "-o", monitorBin, ".").CombinedOutput(); err != nil {
+		fmt.Fprintf(os.Stderr, "build monitor: %v\n%s", err, out)
+		os.Exit(1)
+	}
+	code := m.Run()
+	os.RemoveAll(dir)
+	os.Exit(code)
+}
+
+type proc struct {
+	t    *testing.T
+	cmd  *exec.Cmd
+	base string
+	logs *bytes.Buffer
+}
+
+func startMonitor(t *testing.T, dbPath string, env ...string) *proc {
+	t.Helper()
+	port := testutil.FreePort(t)
+	cmd := exec.Command(monitorBin)
+	cmd.Dir = t.TempDir()
+	cmd.Env = append([]string{"PATH=" + os.Getenv("PATH"), "MONITOR_HOST=127.0.0.1", fmt.Sprintf("MONITOR_PORT=%d", port),
+		"MONITOR_DB_PATH=" + dbPath}, env...)
+	p := &proc{t: t, cmd: cmd, base: fmt.Sprintf("http://127.0.0.1:%d", port), logs: &bytes.Buffer{}}
+	cmd.Stdout, cmd.Stderr = p.logs, p.logs
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() {
+		if cmd.ProcessState == nil {
+			_ = cmd.Process.Kill()
+			_ = cmd.Wait()
+		}
+	})
+	deadline := time.Now().Add(10 * time.Second)
+	for time.Now().Before(deadline) {
+		if res, err := http.Get(p.base + "/v1/health"); err == nil {
+			res.Body.Close()
+			return p
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+	t.Fatalf("monitor did not start:\n%s", p.logs)
+	return nil
+}
+
+func (p *proc) req(method, path, body string, headers ...string) (int, string) {
+	p.t.Helper()
+	r, _ := http.NewRequest(method, p.base+path, strings.NewReader(body))
+	if body != "" {
+		r.Header.Set("Content-Type", "application/json")
+	}
+	for i := 0; i+1 < len(headers); i += 2 {
+		r.Header.Set(headers[i], headers[i+1])
+	}
+	res, err := http.DefaultClient.Do(r)
+	if err != nil {
+		p.t.Fatalf("%s %s: %v", method, path, err)
+	}
+	defer res.Body.Close()
+	b, _ := io.ReadAll(res.Body)
+	return res.StatusCode, string(b)
+}
+
+// rawStatusLine sends a hand-written request (one net/http would refuse to build).
+func (p *proc) rawStatusLine(raw string) string {
+	p.t.Helper()
+	conn, err := net.Dial("tcp", strings.TrimPrefix(p.base, "http://"))
+	if err != nil {
+		p.t.Fatal(err)
+	}
+	defer conn.Close()
+	if _, err := conn.Write([]byte(raw)); err != nil {
+		p.t.Fatal(err)
+	}
+	line, _ := bufio.NewReader(conn).ReadString('\n')
+	return line
+}
+
+func TestBinaryServesTheAPIAndShutsDownGracefully(t *testing.T) {
+	db := filepath.Join(t.TempDir(), "m.sqlite")
+	p := startMonitor(t, db, "MONITOR_AUTH_ENABLED=false", "MONITOR_API_KEY=secret-key")
+	key := []string{"x-api-key", "secret-key"}
+	if code, body := p.req("POST", "/v1/events", `{"sourceType":"chief","eventType":"job.failed","level":"ERROR","message":"boom","jobName":"a/b"}`, key...); code != 202 || body != `{"inserted":1,"dropped":0}` {
+		t.Fatalf("ingest: %d %s", code, body)
+	}
+	// A body one byte over 2 MB is refused from its Content-Length, before it is read.
+	if status := p.rawStatusLine("POST /v1/events HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nContent-Length: 2097153\r\n\r\n{"); !strings.Contains(status, " 413 ") {
+		t.Fatalf("2 MB + 1: %q", status)
+	}
+	if code, _ := p.req("GET", "/v1/status/jobs/a%2Fb", "", key...); code != 200 {
+		t.Fatalf("encoded slash in job name: %d", code)
+	}
+	if status := p.rawStatusLine("GET /v1/status/jobs/%ZZ HTTP/1.1\r\nHost: x\r\nx-api-key: secret-key\r\nConnection: close\r\n\r\n"); !strings.Contains(status, " 400 ") {
+		t.Fatalf("malformed escape: %q", status)
+	}
+	if code, body := p.req("GET", "/v1/status/summary", ""); code != 401 || body != `{"error":"Unauthorized"}` {
+		t.Fatalf("no key: %d %s", code, body)
+	}
+	if err := p.cmd.Process.Signal(syscall.SIGTERM); err != nil {
+		t.Fatal(err)
+	}
+	done := make(chan error, 1)
+	go func() { done <- p.cmd.Wait() }()
+	select {
+	case err := <-done:
+		if err != nil {
+			t.Fatalf("exit after SIGTERM: %v\n%s", err, p.logs)
+		}
+	case <-time.After(15 * time.Second):
+		t.Fatalf("no exit after SIGTERM:\n%s", p.logs)
+	}
+	if strings.Contains(p.logs.String(), "secret-key") {
+		t.Fatalf("the API key was logged:\n%s", p.logs)
+	}
+	// The acknowledged event is there after a restart.
+	p2 := startMonitor(t, db, "MONITOR_AUTH_ENABLED=false", "MONITOR_API_KEY=secret-key")
+	_, body := p2.req("GET", "/v1/events", "", key...)
+	var list struct{ Events []struct{ Message string } }
+	if err := json.Unmarshal([]byte(body), &list); err != nil || len(list.Events) != 1 || list.Events[0].Message != "boom" {
+		t.Fatalf("after restart: %s", body)
+	}
+}
+
+func TestBinaryRefusesToStartWithoutAuthSettings(t *testing.T) {
+	cmd := exec.Command(monitorBin)
+	cmd.Dir = t.TempDir()
+	cmd.Env = []string{"MONITOR_DB_PATH=" + filepath.Join(t.TempDir(), "m.sqlite"), "MONITOR_AUTH_ADMIN_EMAIL=a@b.co"}
+	out, err := cmd.CombinedOutput()
+	if ee, ok := err.(*exec.ExitError); !ok || ee.ExitCode() != 1 {
+		t.Fatalf("want exit 1, got %v", err)
+	}
+	if !strings.Contains(string(out), "MONITOR_AUTH_SECRET, MONITOR_AUTH_ADMIN_PASSWORD") {
+		t.Fatalf("message does not name the missing variables: %s", out)
+	}
+}
+
+func TestBinaryReadsDotEnvWithoutOverriding(t *testing.T) {
+	dir := t.TempDir()
+	port := testutil.FreePort(t)
+	env := fmt.Sprintf("MONITOR_AUTH_ENABLED=false\nMONITOR_PORT=%d\nMONITOR_API_KEY=\"from-dotenv\" \n# comment\nMONITOR_DB_PATH=./m.sqlite\n", port)
+	if err := os.WriteFile(filepath.Join(dir, ".env"), []byte(env), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	cmd := exec.Command(monitorBin)
+	cmd.Dir = dir
+	cmd.Env = []string{"MONITOR_HOST=127.0.0.1"}
+	var logs bytes.Buffer
+	cmd.Stdout, cmd.Stderr = &logs, &logs
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	defer func() { _ = cmd.Process.Kill(); _ = cmd.Wait() }()
+	p := &proc{t: t, cmd: cmd, base: fmt.Sprintf("http://127.0.0.1:%d", port), logs: &logs}
+	deadline := time.Now().Add(10 * time.Second)
+	for {
+		code, _ := func() (int, string) {
+			res, err := http.Get(p.base + "/v1/health")
+			if err != nil {
+				return 0, ""
+			}
+			res.Body.Close()
+			return res.StatusCode, ""
+		}()
+		if code == 200 {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("not started:\n%s", logs.String())
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+	if code, _ := p.req("GET", "/v1/status/summary", "", "x-api-key", "from-dotenv"); code != 200 {
+		t.Fatalf("key from .env not applied: %d", code)
+	}
+	if _, err := os.Stat(filepath.Join(dir, "m.sqlite")); err != nil {
+		t.Fatalf("db path from .env not used: %v", err)
+	}
+}

@@ -68,7 +68,9 @@ func TestConfigRules(t *testing.T) {
 		{"a key makes a public address fine", with(map[string]string{"MONITOR_HOST": "0.0.0.0", "MONITOR_API_KEY": "k"}), "", nil},
 		{"bad trusted proxy", with(map[string]string{"MONITOR_TRUSTED_PROXIES": "10.0.0.0/8, nope"}), "MONITOR_TRUSTED_PROXIES", nil},
 		{"trusted origins reduced to origins", with(map[string]string{"MONITOR_AUTH_TRUSTED_ORIGINS": "https://a.example.org/x, junk"}), "",
-			func(c *Config) bool { return strings.Contains(strings.Join(c.TrustedOriginsFinal, " "), "https://a.example.org ") }},
+			func(c *Config) bool {
+				return strings.Contains(strings.Join(c.TrustedOriginsFinal, " "), "https://a.example.org ")
+			}},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {

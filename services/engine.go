@@ -15,6 +15,7 @@ import (
 // are loaded once per batch, changed in memory, and written back by flush.
 type engine struct {
 	tx     *store.Tx
+	outbox OutboxFunc
 	now    time.Time
 	nowStr string
 	checks map[string]*checkEntry
@@ -27,8 +28,21 @@ type checkEntry struct {
 	isNew, dirty bool
 }
 
-func newEngine(tx *store.Tx, now time.Time, warnTZ func(string)) *engine {
-	return &engine{tx: tx, now: now, nowStr: telemetry.ServerTime(now), checks: map[string]*checkEntry{}, warnTZ: warnTZ}
+func newEngine(tx *store.Tx, now time.Time, outbox OutboxFunc, warnTZ func(string)) *engine {
+	if outbox == nil {
+		outbox = StubOutbox
+	}
+	return &engine{tx: tx, outbox: outbox, now: now, nowStr: telemetry.ServerTime(now), checks: map[string]*checkEntry{}, warnTZ: warnTZ}
+}
+
+// OutboxFunc queues the deliveries of an alert that was just opened, inside the transaction
+// that opened it (a transactional outbox): they commit or roll back with the alert.
+type OutboxFunc func(tx *store.Tx, a models.Alert, now time.Time) error
+
+// StubOutbox writes the reference's single webhook placeholder row and queues nothing.
+func StubOutbox(tx *store.Tx, a models.Alert, now time.Time) error {
+	return tx.InsertDelivery(&models.AlertDelivery{AlertID: a.ID, Channel: "webhook", AttemptedAt: a.OpenedAt,
+		Status: "STUB", ErrorText: ptr("Webhook integration not configured in v1.")})
 }
 
 // check returns the job's cached check, creating it from the patch's values and the defaults
@@ -215,7 +229,7 @@ func (e *engine) openRecovery(job, from, what string, ev *models.TelemetryEvent)
 }
 
 // open inserts an alert (or counts one more occurrence of the open one) and, for a new alert,
-// the reference's webhook placeholder delivery row.
+// queues its deliveries through the outbox.
 func (e *engine) open(job string, typ models.AlertType, sev models.Severity, key, title string, details orderedJSON) error {
 	a := models.Alert{JobName: job, AlertType: typ, Severity: sev, OpenedAt: e.nowStr, DedupeKey: key,
 		Title: title, DetailsJSON: details.String()}
@@ -224,8 +238,7 @@ func (e *engine) open(job string, typ models.AlertType, sev models.Severity, key
 		return err
 	}
 	e.opened = append(e.opened, a)
-	return e.tx.InsertDelivery(&models.AlertDelivery{AlertID: a.ID, Channel: "webhook", AttemptedAt: e.nowStr,
-		Status: "STUB", ErrorText: ptr("Webhook integration not configured in v1.")})
+	return e.outbox(e.tx, a, e.now)
 }
 
 // presence keeps the latest chief heartbeat (fix E2) so the summary never scans events.

@@ -75,7 +75,7 @@ func (e *Evaluator) Tick(ctx context.Context, now time.Time) (EvalStats, error) 
 		if err != nil {
 			return err
 		}
-		eng := newEngine(tx, now, nil)
+		eng := newEngine(tx, now, e.w.outbox, nil)
 		for _, c := range checks {
 			// One bad row must not stop the pass: its savepoint undoes it alone.
 			err := tx.Savepoint("sp_check", func() error { return e.evaluate(tx, eng, c, now, &st) })

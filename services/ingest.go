@@ -61,6 +61,7 @@ type Writer struct {
 	queue    chan work
 	maxGroup int
 	onAlerts AlertHook
+	outbox   OutboxFunc
 
 	mu     sync.RWMutex
 	closed bool
@@ -109,6 +110,10 @@ func (w *Writer) SetClock(now func() time.Time) { w.now = now }
 
 // OnAlerts registers the hook that hears of alerts opened by committed transactions.
 func (w *Writer) OnAlerts(h AlertHook) { w.onAlerts = h }
+
+// SetOutbox installs the function that queues an opened alert's deliveries in its transaction.
+// Call it before Run.
+func (w *Writer) SetOutbox(f OutboxFunc) { w.outbox = f }
 
 // Now returns the writer's current time.
 func (w *Writer) Now() time.Time { return w.now() }
@@ -242,7 +247,7 @@ func (w *Writer) commitGroup(group []work) {
 
 func (w *Writer) applyBatch(tx *store.Tx, b *batchWork, now time.Time) error {
 	b.duplicates, b.opened = 0, nil
-	eng := newEngine(tx, now, w.warnOffsetless)
+	eng := newEngine(tx, now, w.outbox, w.warnOffsetless)
 	var stored int64
 	for i := range b.events {
 		ev := &b.events[i]

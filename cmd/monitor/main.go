@@ -17,6 +17,7 @@ import (
 	"net/http"
 	"os"
 	"os/signal"
+	"runtime/pprof"
 	"strconv"
 	"sync"
 	"syscall"
@@ -69,6 +70,14 @@ func run(args []string) int {
 		return 0
 	case "healthcheck":
 		return healthcheck(cfg)
+	}
+	if path := os.Getenv("MONITOR_CPUPROFILE"); path != "" {
+		// A profiling aid for `make bench`: the CPU profile of the whole run, written at exit.
+		if f, err := os.Create(path); err == nil {
+			if err := pprof.StartCPUProfile(f); err == nil {
+				defer pprof.StopCPUProfile()
+			}
+		}
 	}
 	if err := serve(ctx, cfg, log); err != nil {
 		log.Error("Failed to start chief-monitor", "error", err)

@@ -2,7 +2,6 @@ package main
 
 import (
 	"fmt"
-	"slices"
 	"strconv"
 	"strings"
 )
@@ -23,23 +22,24 @@ type command struct {
 
 var configOpt = option{name: "config", value: true, help: "config file (default chief.yaml); accepted before or after the command"}
 
+// sessionOpts are the options of the commands that run jobs (run, daemon).
+var sessionOpts = []option{
+	{name: "monitor-endpoint", value: true, help: "override monitor.endpoint (env CHIEF_MONITOR_ENDPOINT_OVERRIDE)"},
+	{name: "monitor-api-key", value: true, help: "override monitor.api_key (env CHIEF_MONITOR_API_KEY_OVERRIDE)"},
+	{name: "log-file", value: true, help: "log file (default chief.log next to the config; \"-\" for none)"},
+}
+
 var commands = []command{
 	{name: "validate", summary: "check chief.yaml and list its jobs", opts: []option{configOpt}},
 	{name: "preview", summary: "show each job's schedule and next run times", opts: []option{configOpt,
 		{name: "job", value: true, help: "only this job"},
 		{name: "count", value: true, help: "number of upcoming runs to show (default 5)"}}},
-	{name: "run", summary: "run the enabled jobs once, in order", opts: []option{configOpt,
+	{name: "run", summary: "run the enabled jobs once, in order", opts: append([]option{configOpt,
 		{name: "job", value: true, help: "only this job"},
-		{name: "respect-schedule", help: "run a job only if the current minute is one of its fire times"},
-		{name: "monitor-endpoint", value: true, help: "override monitor.endpoint (env CHIEF_MONITOR_ENDPOINT_OVERRIDE)"},
-		{name: "monitor-api-key", value: true, help: "override monitor.api_key (env CHIEF_MONITOR_API_KEY_OVERRIDE)"},
-		{name: "log-file", value: true, help: "log file (default chief.log next to the config; \"-\" for none)"}}},
-	{name: "daemon", summary: "run the scheduler loop until SIGINT or SIGTERM", opts: []option{configOpt,
+		{name: "respect-schedule", help: "run a job only if the current minute is one of its fire times"}}, sessionOpts...)},
+	{name: "daemon", summary: "run the scheduler loop until SIGINT or SIGTERM", opts: append([]option{configOpt,
 		{name: "poll-seconds", value: true, help: "seconds between polls (default 10)"},
-		{name: "run-on-start", help: "also run every job once right after startup"},
-		{name: "monitor-endpoint", value: true, help: "override monitor.endpoint (env CHIEF_MONITOR_ENDPOINT_OVERRIDE)"},
-		{name: "monitor-api-key", value: true, help: "override monitor.api_key (env CHIEF_MONITOR_API_KEY_OVERRIDE)"},
-		{name: "log-file", value: true, help: "log file (default chief.log next to the config; \"-\" for none)"}}},
+		{name: "run-on-start", help: "also run every job once right after startup"}}, sessionOpts...)},
 	{name: "export-cron", summary: "print crontab lines for the enabled jobs", opts: []option{configOpt,
 		{name: "job", value: true, help: "only this job"}}},
 	{name: "emit", args: "MESSAGE [key=value ...]", summary: "send one worker.message event (for shell and other workers)", positional: true, opts: []option{
@@ -222,13 +222,16 @@ func usage(c *command) string {
 		line += " " + c.args
 	}
 	b.WriteString(line + "\n\n" + c.summary + "\n\noptions:\n  -h, --help            show this help message and exit\n")
-	opts := slices.Clone(c.opts)
-	for _, o := range opts {
+	for _, o := range c.opts {
 		flag := "--" + o.name
 		if o.value {
 			flag += " " + strings.ToUpper(strings.ReplaceAll(o.name, "-", "_"))
 		}
-		fmt.Fprintf(&b, "  %-21s %s\n", flag, o.help)
+		if len(flag) > 21 {
+			fmt.Fprintf(&b, "  %s\n  %-21s %s\n", flag, "", o.help)
+		} else {
+			fmt.Fprintf(&b, "  %-21s %s\n", flag, o.help)
+		}
 	}
 	return b.String()
 }

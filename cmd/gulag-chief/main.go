@@ -180,12 +180,9 @@ func (a *app) validate() (int, error) {
 }
 
 func (a *app) preview() (int, error) {
-	count, err := a.args.intFlag("count", 5)
+	count, code, err := a.positiveFlag("count", 5)
 	if err != nil {
-		return exitUsage, err
-	}
-	if count <= 0 {
-		return exitFailure, &chiefError{msg: "--count must be >= 1"}
+		return code, err
 	}
 	cfg, err := a.load()
 	if err != nil {
@@ -200,7 +197,7 @@ func (a *app) preview() (int, error) {
 	w := a.stdout
 	for _, j := range jobs {
 		s := j.Schedule
-		fmt.Fprintf(w, "%s\nJob: %s (enabled=%s)\n%s\nSchedule mode: %s\n", rule, j.Name, pyBool(j.Enabled), s.Description, s.Kind)
+		fmt.Fprintf(w, "%s\nJob: %s (enabled=%s)\n%s\nSchedule mode: %s\n", rule, j.Name, logging.Bool(j.Enabled), s.Description, s.Kind)
 		switch s.Kind {
 		case "pure_cron":
 			fmt.Fprintf(w, "Cron equivalent: %s\n", s.Expr)
@@ -241,6 +238,19 @@ func (a *app) preview() (int, error) {
 	}
 	fmt.Fprintln(w, rule)
 	return exitOK, nil
+}
+
+// positiveFlag reads an integer flag that must be >= 1 (checked before the config is read):
+// not an integer is a usage error, below 1 a plain error.
+func (a *app) positiveFlag(name string, def int) (int, int, error) {
+	n, err := a.args.intFlag(name, def)
+	if err != nil {
+		return 0, exitUsage, err
+	}
+	if n <= 0 {
+		return 0, exitFailure, &chiefError{msg: fmt.Sprintf("--%s must be >= 1", name)}
+	}
+	return n, exitOK, nil
 }
 
 func (a *app) exportCron() (int, error) {
@@ -432,12 +442,9 @@ func (a *app) runJobs() (int, error) {
 }
 
 func (a *app) daemon() (int, error) {
-	poll, err := a.args.intFlag("poll-seconds", 10)
+	poll, code, err := a.positiveFlag("poll-seconds", 10)
 	if err != nil {
-		return exitUsage, err
-	}
-	if poll <= 0 {
-		return exitFailure, &chiefError{msg: "--poll-seconds must be >= 1"}
+		return code, err
 	}
 	a.args.flags["job"] = ""
 	s, err := a.startSession("daemon")
@@ -465,11 +472,4 @@ func signalName(s os.Signal) string {
 		return "SIGTERM"
 	}
 	return "SIGINT"
-}
-
-func pyBool(b bool) string {
-	if b {
-		return "True"
-	}
-	return "False"
 }

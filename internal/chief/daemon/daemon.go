@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/gulag/chief-monitor/internal/chief/config"
+	"github.com/gulag/chief-monitor/internal/chief/logging"
 	"github.com/gulag/chief-monitor/internal/telemetry"
 )
 
@@ -151,7 +152,7 @@ func (d *Daemon) collect(now time.Time) {
 	for _, c := range done {
 		j, st := d.opts.Jobs[c.job], &d.state[c.job]
 		st.running = max(0, st.running-1)
-		d.log.Info(fmt.Sprintf("Job %s finished with success=%s; running_count=%d", j.Name, pyBool(c.success), st.running))
+		d.log.Info(fmt.Sprintf("Job %s finished with success=%s; running_count=%d", j.Name, logging.Bool(c.success), st.running))
 		if st.running == 0 && st.pending != nil {
 			tr := *st.pending
 			st.pending = nil
@@ -261,11 +262,4 @@ func (d *Daemon) launch(tr trigger, now time.Time) {
 		}()
 		success = d.opts.Run(d.ctx, j, tr.at)
 	}()
-}
-
-func pyBool(b bool) string {
-	if b {
-		return "True"
-	}
-	return "False"
 }

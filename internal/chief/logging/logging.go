@@ -77,3 +77,11 @@ func levelName(l slog.Level) string {
 		return "INFO"
 	}
 }
+
+// Bool renders a boolean the way Chief's human-readable text always has: True or False.
+func Bool(b bool) string {
+	if b {
+		return "True"
+	}
+	return "False"
+}

@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"github.com/gulag/chief-monitor/internal/chief/config"
+	"github.com/gulag/chief-monitor/internal/chief/logging"
 	"github.com/gulag/chief-monitor/internal/telemetry"
 )
 
@@ -161,7 +162,7 @@ func (r *Runner) RunJob(ctx context.Context, job *config.Job, scheduledFor time.
 		ev.EventType, ev.Level, ev.Message = telemetry.EventJobFailed, telemetry.LevelError, fmt.Sprintf("Job %s failed.", job.Name)
 	}
 	jr.emit(ev, meta, true)
-	log.Info(fmt.Sprintf("%sJob %s completed with success=%s in %s", p, job.Name, pyBool(success), secs(dur)))
+	log.Info(fmt.Sprintf("%sJob %s completed with success=%s in %s", p, job.Name, logging.Bool(success), secs(dur)))
 
 	next := job.Schedule.Next(ended)
 	var nextAt any
@@ -246,13 +247,6 @@ func (r *Runner) pid() int {
 		return r.PID
 	}
 	return os.Getpid()
-}
-
-func pyBool(b bool) string {
-	if b {
-		return "True"
-	}
-	return "False"
 }
 
 func secs(d time.Duration) string { return fmt.Sprintf("%.2fs", d.Seconds()) }

@@ -21,11 +21,46 @@ type engine struct {
 	checks map[string]*checkEntry
 	opened []models.Alert
 	warnTZ func(string)
+	cache  *checkCache
 }
 
 type checkEntry struct {
 	c            models.CheckState
+	orig         models.CheckState
 	isNew, dirty bool
+}
+
+// checkCache keeps committed check rows in memory between transactions (see Writer.cache).
+// A nil cache is off.
+type checkCache struct {
+	rows map[string]models.CheckState
+}
+
+func (c *checkCache) get(job string) (models.CheckState, bool) {
+	if c == nil {
+		return models.CheckState{}, false
+	}
+	r, ok := c.rows[job]
+	return r, ok
+}
+
+func (c *checkCache) reset() {
+	if c != nil {
+		clear(c.rows)
+	}
+}
+
+// commitCache records the rows of a committed transaction in the cache.
+func (e *engine) commitCache() {
+	if e.cache == nil {
+		return
+	}
+	if len(e.cache.rows) > 100_000 {
+		e.cache.reset()
+	}
+	for job, ce := range e.checks {
+		e.cache.rows[job] = ce.c
+	}
 }
 
 func newEngine(tx *store.Tx, now time.Time, outbox OutboxFunc, warnTZ func(string)) *engine {
@@ -51,6 +86,11 @@ func (e *engine) check(job string, patch CheckPatch) (*checkEntry, error) {
 	if ce, ok := e.checks[job]; ok {
 		return ce, nil
 	}
+	if c, ok := e.cache.get(job); ok {
+		ce := &checkEntry{c: c, orig: c}
+		e.checks[job] = ce
+		return ce, nil
+	}
 	c, err := e.tx.Check(job)
 	if errors.Is(err, store.ErrNotFound) {
 		c = &models.CheckState{JobName: job, Enabled: true, AlertOnFailure: true, AlertOnMiss: true,
@@ -63,7 +103,7 @@ func (e *engine) check(job string, patch CheckPatch) (*checkEntry, error) {
 	if err != nil {
 		return nil, err
 	}
-	ce := &checkEntry{c: *c}
+	ce := &checkEntry{c: *c, orig: *c}
 	e.checks[job] = ce
 	return ce, nil
 }
@@ -75,17 +115,40 @@ func (e *engine) flush() error {
 			continue
 		}
 		var err error
-		if ce.isNew {
+		switch {
+		case ce.isNew:
 			err = e.tx.InsertCheck(&ce.c)
-		} else {
+		case onlyTouched(ce.orig, ce.c):
+			err = e.tx.TouchCheck(&ce.c)
+		default:
 			err = e.tx.UpdateCheck(&ce.c)
 		}
 		if err != nil {
 			return err
 		}
-		ce.isNew, ce.dirty = false, false
+		ce.isNew, ce.dirty, ce.orig = false, false, ce.c
 	}
 	return nil
+}
+
+// onlyTouched reports whether b differs from a only in updated_at and the latest event, the
+// common case of a worker message, which then needs a much shorter UPDATE.
+func onlyTouched(a, b models.CheckState) bool {
+	a.UpdatedAt, a.LatestEventID, a.LatestEventMs = b.UpdatedAt, b.LatestEventID, b.LatestEventMs
+	return checkEqual(a, b)
+}
+
+func checkEqual(a, b models.CheckState) bool {
+	eqS := func(x, y *string) bool { return (x == nil) == (y == nil) && (x == nil || *x == *y) }
+	eqI := func(x, y *int64) bool { return (x == nil) == (y == nil) && (x == nil || *x == *y) }
+	return a.JobName == b.JobName && a.Enabled == b.Enabled && a.AlertOnFailure == b.AlertOnFailure &&
+		a.AlertOnMiss == b.AlertOnMiss && a.GraceSeconds == b.GraceSeconds && a.Status == b.Status &&
+		eqS(a.LastHeartbeatAt, b.LastHeartbeatAt) && eqS(a.ExpectedNextAt, b.ExpectedNextAt) &&
+		eqS(a.LastSuccessAt, b.LastSuccessAt) && eqS(a.LastFailureAt, b.LastFailureAt) &&
+		a.ConsecutiveFailures == b.ConsecutiveFailures && a.UpdatedAt == b.UpdatedAt &&
+		eqI(a.ExpectedNextMs, b.ExpectedNextMs) && eqS(a.SatisfiedExpectedAt, b.SatisfiedExpectedAt) &&
+		eqI(a.LastHeartbeatMs, b.LastHeartbeatMs) && eqI(a.LastSuccessMs, b.LastSuccessMs) &&
+		eqI(a.LastFailureMs, b.LastFailureMs) && eqI(a.LatestEventID, b.LatestEventID) && eqI(a.LatestEventMs, b.LatestEventMs)
 }
 
 func isHeartbeat(eventType string) bool {

@@ -68,6 +68,10 @@ type Writer struct {
 	done   chan struct{}
 
 	tzOnce sync.Once
+	// cache holds check rows between transactions. Only this goroutine writes check_states in
+	// a single-process SQLite deployment, so the copy stays true; it is off for PostgreSQL,
+	// where other instances write too.
+	cache *checkCache
 }
 
 type work struct {
@@ -99,8 +103,12 @@ func NewWriter(st *store.Store, log *slog.Logger, opts WriterOptions) *Writer {
 	if opts.QueueLen <= 0 {
 		opts.QueueLen = 1024
 	}
-	return &Writer{st: st, log: log, now: utcNow, queue: make(chan work, opts.QueueLen),
+	w := &Writer{st: st, log: log, now: utcNow, queue: make(chan work, opts.QueueLen),
 		maxGroup: opts.MaxGroupEvents, done: make(chan struct{})}
+	if st.Dialect() == store.SQLite {
+		w.cache = &checkCache{rows: map[string]models.CheckState{}}
+	}
+	return w
 }
 
 func utcNow() time.Time { return time.Now().UTC() }
@@ -168,6 +176,14 @@ func (w *Writer) submit(ctx context.Context, wk work) error {
 	return <-wk.reply
 }
 
+// do runs one arbitrary write transaction. It may change check rows behind the cache's back,
+// so the cache starts over afterwards.
+func (w *Writer) do(fn func(*store.Tx) error) error {
+	err := w.st.Write(context.Background(), fn)
+	w.cache.reset()
+	return err
+}
+
 // Close stops accepting work; Run finishes what is queued and returns.
 func (w *Writer) Close() {
 	w.mu.Lock()
@@ -184,7 +200,7 @@ func (w *Writer) Run() {
 	defer close(w.done)
 	for first := range w.queue {
 		if first.fn != nil {
-			first.reply <- w.st.Write(context.Background(), first.fn)
+			first.reply <- w.do(first.fn)
 			continue
 		}
 		group := []work{first}
@@ -209,68 +225,74 @@ func (w *Writer) Run() {
 		}
 		w.commitGroup(group)
 		if next != nil {
-			next.reply <- w.st.Write(context.Background(), next.fn)
+			next.reply <- w.do(next.fn)
 		}
 	}
 }
 
-// commitGroup applies every batch in one transaction, each inside a savepoint so a batch that
-// fails is undone alone and answered with its error while the others commit.
+// commitGroup applies every batch of the group in ONE transaction and answers each request
+// after the commit. If the group fails, each batch is retried alone, so one bad batch is
+// answered with its own error while the others still commit.
 func (w *Writer) commitGroup(group []work) {
-	now := w.now()
-	failed := make([]error, len(group))
-	err := w.st.Write(context.Background(), func(tx *store.Tx) error {
-		for i, wk := range group {
-			if len(group) == 1 {
-				failed[i] = w.applyBatch(tx, wk.batch, now)
-				return failed[i]
-			}
-			failed[i] = tx.Savepoint("sp_batch", func() error { return w.applyBatch(tx, wk.batch, now) })
+	err := w.applyGroup(group)
+	if err != nil && len(group) > 1 {
+		for _, wk := range group {
+			w.commitGroup([]work{wk})
 		}
-		return nil
-	})
+		return
+	}
 	var opened []models.Alert
-	for i, wk := range group {
-		e := err
-		if e == nil {
-			e = failed[i]
-		}
-		if e == nil {
+	for _, wk := range group {
+		if err == nil {
 			opened = append(opened, wk.batch.opened...)
 		}
-		wk.reply <- e
+		wk.reply <- err
 	}
 	if len(opened) > 0 && w.onAlerts != nil {
 		w.onAlerts(opened)
 	}
 }
 
-func (w *Writer) applyBatch(tx *store.Tx, b *batchWork, now time.Time) error {
-	b.duplicates, b.opened = 0, nil
-	eng := newEngine(tx, now, w.outbox, w.warnOffsetless)
-	var stored int64
-	for i := range b.events {
-		ev := &b.events[i]
-		inserted, err := tx.InsertEvent(ev)
-		if err != nil {
+// applyGroup runs the group's transaction: insert every event, apply it to the engine, write
+// the changed check rows and the event count once.
+func (w *Writer) applyGroup(group []work) error {
+	now := w.now()
+	var eng *engine
+	err := w.st.Write(context.Background(), func(tx *store.Tx) error {
+		eng = newEngine(tx, now, w.outbox, w.warnOffsetless)
+		eng.cache = w.cache
+		var stored int64
+		for _, wk := range group {
+			b := wk.batch
+			b.duplicates, b.opened = 0, nil
+			before := len(eng.opened)
+			for i := range b.events {
+				ev := &b.events[i]
+				inserted, err := tx.InsertEvent(ev)
+				if err != nil {
+					return err
+				}
+				if !inserted {
+					b.duplicates++
+					continue
+				}
+				stored++
+				if err := eng.apply(ev, b.metas[i]); err != nil {
+					return fmt.Errorf("services: apply %s: %w", ev.EventType, err)
+				}
+			}
+			b.opened = eng.opened[before:]
+		}
+		if err := eng.flush(); err != nil {
 			return err
 		}
-		if !inserted {
-			b.duplicates++
-			continue
-		}
-		stored++
-		if err := eng.apply(ev, b.metas[i]); err != nil {
-			return fmt.Errorf("services: apply %s: %w", ev.EventType, err)
-		}
-	}
-	if err := eng.flush(); err != nil {
+		return tx.AddEventsTotal(stored, eng.nowStr)
+	})
+	if err != nil {
+		w.cache.reset()
 		return err
 	}
-	if err := tx.AddEventsTotal(stored, eng.nowStr); err != nil {
-		return err
-	}
-	b.opened = eng.opened
+	eng.commitCache()
 	return nil
 }
 

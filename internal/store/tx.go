@@ -165,6 +165,16 @@ func (t *Tx) UpdateCheck(c *models.CheckState) error {
 	return nil
 }
 
+// TouchCheck writes only updated_at and the latest event of a job's check row.
+func (t *Tx) TouchCheck(c *models.CheckState) error {
+	_, err := t.exec(`UPDATE check_states SET updated_at = ?, latest_event_id = ?, latest_event_ms = ? WHERE job_name = ?`,
+		c.UpdatedAt, c.LatestEventID, c.LatestEventMs, c.JobName)
+	if err != nil {
+		return fmt.Errorf("store: touch check: %w", err)
+	}
+	return nil
+}
+
 // TransitionCheck moves a check from one status to another only if it still has the status and
 // expectation the caller decided on; it reports whether the row changed (fix B3).
 func (t *Tx) TransitionCheck(job string, from, to models.CheckStatus, expectedMs int64, now string) (bool, error) {

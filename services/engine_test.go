@@ -368,3 +368,31 @@ func TestRetentionDeletesOnlyOldEventsInChunks(t *testing.T) {
 	}
 	r.wantAlerts("FAILURE ERROR j:FAILURE OPEN")
 }
+
+// The IDs set by the multi-row insert match the stored rows, across duplicates and chunks.
+func TestInsertedIDsMatchRows(t *testing.T) {
+	r := newRig(t)
+	r.at("2026-03-04T10:00:00Z")
+	var evs []Event
+	for i := 0; i < 300; i++ {
+		e := ev("worker.message", fmt.Sprintf("job-%d", i%7), fmt.Sprintf("2026-03-04T09:%02d:%02dZ", i/60, i%60), "")
+		id := fmt.Sprintf("id-%d", i%250) // 50 repeats inside the batch
+		e.EventID = &id
+		e.Message = id
+		evs = append(evs, e)
+	}
+	if res := r.ingest(evs...); res.Duplicates != 50 {
+		t.Fatalf("duplicates: got %d, want 50", res.Duplicates)
+	}
+	for j := 0; j < 7; j++ {
+		c := r.check(fmt.Sprintf("job-%d", j))
+		got, err := r.st.EventsByID(context.Background(), []int64{*c.LatestEventID})
+		if err != nil {
+			t.Fatal(err)
+		}
+		e := got[*c.LatestEventID]
+		if e.JobName == nil || *e.JobName != c.JobName || e.EventAtMs != *c.LatestEventMs {
+			t.Fatalf("job %s: latest event id %d is %+v", c.JobName, *c.LatestEventID, e)
+		}
+	}
+}

@@ -253,6 +253,46 @@ func (w *Writer) commitGroup(group []work) {
 	}
 }
 
+// insertGroup stores every event of the group whose eventId is new (also within the group),
+// in arrival order, and returns how many it stored. Skipped events keep ID 0.
+func insertGroup(tx *store.Tx, group []work) (int64, error) {
+	var ids []string
+	for _, wk := range group {
+		wk.batch.duplicates, wk.batch.opened = 0, nil
+		for i := range wk.batch.events {
+			wk.batch.events[i].ID = 0
+			if id := wk.batch.events[i].EventID; id != nil {
+				ids = append(ids, *id)
+			}
+		}
+	}
+	seen := map[string]bool{}
+	if len(ids) > 0 {
+		var err error
+		if seen, err = tx.KnownEventIDs(ids); err != nil {
+			return 0, err
+		}
+	}
+	var rows []*models.TelemetryEvent
+	for _, wk := range group {
+		for i := range wk.batch.events {
+			ev := &wk.batch.events[i]
+			if ev.EventID != nil {
+				if seen[*ev.EventID] {
+					wk.batch.duplicates++
+					continue
+				}
+				seen[*ev.EventID] = true
+			}
+			rows = append(rows, ev)
+		}
+	}
+	if err := tx.InsertEvents(rows); err != nil {
+		return 0, err
+	}
+	return int64(len(rows)), nil
+}
+
 // applyGroup runs the group's transaction: insert every event, apply it to the engine, write
 // the changed check rows and the event count once.
 func (w *Writer) applyGroup(group []work) error {
@@ -261,24 +301,19 @@ func (w *Writer) applyGroup(group []work) error {
 	err := w.st.Write(context.Background(), func(tx *store.Tx) error {
 		eng = newEngine(tx, now, w.outbox, w.warnOffsetless)
 		eng.cache = w.cache
-		var stored int64
+		stored, err := insertGroup(tx, group)
+		if err != nil {
+			return err
+		}
 		for _, wk := range group {
 			b := wk.batch
-			b.duplicates, b.opened = 0, nil
 			before := len(eng.opened)
 			for i := range b.events {
-				ev := &b.events[i]
-				inserted, err := tx.InsertEvent(ev)
-				if err != nil {
-					return err
-				}
-				if !inserted {
-					b.duplicates++
+				if b.events[i].ID == 0 { // a repeated eventId: acknowledged, not applied again
 					continue
 				}
-				stored++
-				if err := eng.apply(ev, b.metas[i]); err != nil {
-					return fmt.Errorf("services: apply %s: %w", ev.EventType, err)
+				if err := eng.apply(&b.events[i], b.metas[i]); err != nil {
+					return fmt.Errorf("services: apply %s: %w", b.events[i].EventType, err)
 				}
 			}
 			b.opened = eng.opened[before:]

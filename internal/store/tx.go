@@ -5,6 +5,7 @@ import (
 	"database/sql"
 	"errors"
 	"fmt"
+	"strings"
 
 	"github.com/gulag/chief-monitor/models"
 )
@@ -97,6 +98,80 @@ func (t *Tx) InsertEvent(e *models.TelemetryEvent) (inserted bool, err error) {
 	default:
 		return false, fmt.Errorf("store: insert event: %w", err)
 	}
+}
+
+const eventColumns = `received_at, event_at, source_type, event_type, level, message, job_name, script_path, run_id,
+	scheduled_for, success, return_code, duration_ms, metadata_json, event_at_ms, event_id`
+
+// insertChunk bounds the rows of one multi-row INSERT (16 parameters each).
+const insertChunk = 128
+
+// KnownEventIDs returns which of ids are already stored.
+func (t *Tx) KnownEventIDs(ids []string) (map[string]bool, error) {
+	known := map[string]bool{}
+	for start := 0; start < len(ids); start += 500 {
+		part := ids[start:min(start+500, len(ids))]
+		args := make([]any, len(part))
+		for i, id := range part {
+			args[i] = id
+		}
+		rows, err := t.tx.QueryContext(t.ctx, `SELECT event_id FROM telemetry_events WHERE event_id IN (`+
+			placeholders(len(part))+`)`, args...)
+		if err != nil {
+			return nil, fmt.Errorf("store: known event ids: %w", err)
+		}
+		for rows.Next() {
+			var id string
+			if err := rows.Scan(&id); err != nil {
+				rows.Close()
+				return nil, fmt.Errorf("store: known event ids: %w", err)
+			}
+			known[id] = true
+		}
+		rows.Close()
+		if err := rows.Err(); err != nil {
+			return nil, err
+		}
+	}
+	return known, nil
+}
+
+func placeholders(n int) string {
+	return strings.TrimSuffix(strings.Repeat("?,", n), ",")
+}
+
+// InsertEvents stores events with multi-row INSERTs and sets their IDs. The caller has removed
+// repeated event ids (KnownEventIDs); the unique index still refuses any that slipped through.
+// Within the write transaction rowids of one statement are consecutive, so the IDs follow from
+// the last one.
+func (t *Tx) InsertEvents(evs []*models.TelemetryEvent) error {
+	for start := 0; start < len(evs); start += insertChunk {
+		part := evs[start:min(start+insertChunk, len(evs))]
+		var b strings.Builder
+		b.WriteString("INSERT INTO telemetry_events (" + eventColumns + ") VALUES ")
+		args := make([]any, 0, len(part)*16)
+		for i, e := range part {
+			if i > 0 {
+				b.WriteByte(',')
+			}
+			b.WriteString("(?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)")
+			args = append(args, e.ReceivedAt, e.EventAt, e.SourceType, e.EventType, e.Level, e.Message,
+				e.JobName, e.ScriptPath, e.RunID, e.ScheduledFor, e.Success, e.ReturnCode, e.DurationMs, e.MetadataJSON,
+				e.EventAtMs, e.EventID)
+		}
+		res, err := t.tx.ExecContext(t.ctx, b.String(), args...)
+		if err != nil {
+			return fmt.Errorf("store: insert events: %w", err)
+		}
+		last, err := res.LastInsertId()
+		if err != nil {
+			return fmt.Errorf("store: insert events: %w", err)
+		}
+		for i, e := range part {
+			e.ID = last - int64(len(part)-1-i)
+		}
+	}
+	return nil
 }
 
 const checkColumns = `job_name, enabled, alert_on_failure, alert_on_miss, grace_seconds, status, last_heartbeat_at,

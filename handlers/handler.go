@@ -5,6 +5,7 @@ package handlers
 import (
 	"crypto/subtle"
 	"log/slog"
+	"net"
 	"path/filepath"
 	"time"
 
@@ -28,6 +29,25 @@ type Options struct {
 	DBPath string
 	// Logger receives one line per 5xx.
 	Logger *slog.Logger
+
+	// ---- dashboard and browser sign-in (issue 4) ----
+
+	// Auth is the browser sign-in service; nil when MONITOR_AUTH_ENABLED=false.
+	Auth *services.Auth
+	// AuthSecret keys the CSRF tokens (a random per-process key is used when empty).
+	AuthSecret string
+	// SecureCookies is true behind https (base URL): __Secure- cookie names and Secure.
+	SecureCookies bool
+	// TrustedProxies are the IPs/CIDRs whose X-Forwarded-For is believed (fix D7).
+	TrustedProxies []string
+	// BaseURL is the public origin, shown in setup hints.
+	BaseURL string
+	// EmailConfigured is true when the Resend provider has a key and a sender.
+	EmailConfigured bool
+	// SSO holds the configured single sign-on providers; nil when none.
+	SSO *SSO
+	// SignInLimit is the number of sign-in attempts per client address per minute (default 5).
+	SignInLimit int
 }
 
 // Sessions is the browser-session side of the /v1 gate: it reports who signed in, if anyone.
@@ -45,6 +65,13 @@ type Handler struct {
 	sessions Sessions
 	validate *validator.Validate
 	now      func() time.Time
+
+	// dashboard and browser sign-in (issue 4)
+	auth         *services.Auth
+	csrfKey      []byte
+	proxies      []*net.IPNet
+	limiter      *rateLimiter
+	assetVersion string
 }
 
 // New returns a Handler. sessions may be nil while no browser sign-in exists.
@@ -53,8 +80,10 @@ func New(opts Options, st *store.Store, w *services.Writer, status *services.Sta
 	if log == nil {
 		log = slog.New(slog.DiscardHandler)
 	}
-	return &Handler{opts: opts, log: log, st: st, writer: w, status: status, sessions: sessions,
+	h := &Handler{opts: opts, log: log, st: st, writer: w, status: status, sessions: sessions,
 		validate: newValidator(), now: func() time.Time { return time.Now().UTC() }}
+	h.initDashboard()
+	return h
 }
 
 // SetClock replaces the handler clock (tests).

@@ -39,5 +39,49 @@ func (h *Handler) Routes(app *fiber.App) {
 	v1.Get("/alerts/:alertId/deliveries", h.listDeliveries)
 	v1.Use(h.apiNotFound)
 
-	app.Use(h.pageNotFound)
+	h.dashboardRoutes(app)
+
+	app.Use(h.notFoundPage)
+}
+
+// ---- dashboard and browser sign-in (issue 4) ----
+
+// dashboardRoutes registers the pages, their htmx partials, the form posts, sign-in and the
+// static assets. Everything after the requireViewer middleware needs a session (or the open
+// mode); /login, /api/auth, /auth/sso and /static do not.
+func (h *Handler) dashboardRoutes(app *fiber.App) {
+	app.Use(h.securityHeaders)
+	app.Get("/static/*", h.staticFile)
+	app.Get("/login", h.loginPage)
+	app.Post("/login", h.loginSubmit)
+	if h.auth != nil {
+		api := app.Group("/api/auth")
+		api.Post("/sign-in/email", h.apiSignIn)
+		api.Get("/get-session", h.apiGetSession)
+		api.Post("/sign-out", h.apiSignOut)
+		api.Post("/sign-up/email", h.apiSignUp)
+		api.Use(h.apiNotFound)
+		app.Get("/auth/sso/:provider", h.ssoBegin)
+		app.Get("/auth/sso/:provider/callback", h.ssoCallback)
+	} else {
+		app.Use("/api/auth", h.apiNotFound)
+	}
+	app.Get("/index.html", h.indexHTML)
+
+	app.Use(h.requireViewer)
+	app.Post("/logout", h.logout)
+	app.Get("/", h.overviewPage)
+	app.Get("/partials/overview/summary", h.overviewSummaryPartial)
+	app.Get("/partials/overview/alerts", h.overviewAlertsPartial)
+	app.Get("/jobs", h.jobsPage)
+	app.Get("/partials/jobs/table", h.jobsTablePartial)
+	app.Get("/jobs/:jobName", h.jobDetailPage)
+	app.Get("/partials/jobs/:jobName/detail", h.jobDetailPartial)
+	app.Get("/alerts", h.alertsPage)
+	app.Get("/partials/alerts/table", h.alertsTablePartial)
+	app.Post("/alerts/:alertId/close", h.closeAlertForm)
+	app.Get("/events", h.eventsPage)
+	app.Get("/partials/events/table", h.eventsTablePartial)
+	app.Get("/settings", h.settingsPage)
+	app.Post("/settings", h.settingsSubmit)
 }

@@ -36,6 +36,14 @@ type Config struct {
 	EvaluatorInterval   int    `env:"MONITOR_EVALUATOR_INTERVAL_SECONDS" validate:"min=1"`
 	RetentionInterval   int    `env:"MONITOR_RETENTION_INTERVAL_SECONDS" validate:"min=1"`
 	TrustedProxies      []string
+	OIDCIssuer          string `env:"MONITOR_OIDC_ISSUER"`
+	OIDCClientID        string `env:"MONITOR_OIDC_CLIENT_ID"`
+	OIDCClientSecret    string `env:"MONITOR_OIDC_CLIENT_SECRET"`
+	OIDCName            string `env:"MONITOR_OIDC_NAME"`
+	GitHubClientID      string `env:"MONITOR_GITHUB_CLIENT_ID"`
+	GitHubClientSecret  string `env:"MONITOR_GITHUB_CLIENT_SECRET"`
+	SSOAllowedEmails    []string
+	SSOAllowedDomains   []string
 	LogFormat           string `env:"MONITOR_LOG_FORMAT" validate:"oneof=text json"`
 	LogLevel            string `env:"MONITOR_LOG_LEVEL" validate:"oneof=debug info warn error"`
 	BaseURL             string // derived: the public origin (spec §2.4)
@@ -132,6 +140,14 @@ func LoadConfig(lookup lookupFunc) (*Config, error) {
 		EvaluatorInterval:  integer("MONITOR_EVALUATOR_INTERVAL_SECONDS", 15),
 		RetentionInterval:  integer("MONITOR_RETENTION_INTERVAL_SECONDS", 3600),
 		TrustedProxies:     csv("MONITOR_TRUSTED_PROXIES"),
+		OIDCIssuer:         strings.TrimSpace(str("MONITOR_OIDC_ISSUER", "")),
+		OIDCClientID:       strings.TrimSpace(str("MONITOR_OIDC_CLIENT_ID", "")),
+		OIDCClientSecret:   str("MONITOR_OIDC_CLIENT_SECRET", ""),
+		OIDCName:           strings.TrimSpace(str("MONITOR_OIDC_NAME", "")),
+		GitHubClientID:     strings.TrimSpace(str("MONITOR_GITHUB_CLIENT_ID", "")),
+		GitHubClientSecret: str("MONITOR_GITHUB_CLIENT_SECRET", ""),
+		SSOAllowedEmails:   csv("MONITOR_SSO_ALLOWED_EMAILS"),
+		SSOAllowedDomains:  csv("MONITOR_SSO_ALLOWED_DOMAINS"),
 		LogFormat:          strings.ToLower(str("MONITOR_LOG_FORMAT", "text")),
 		LogLevel:           strings.ToLower(str("MONITOR_LOG_LEVEL", "info")),
 	}

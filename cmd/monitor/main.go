@@ -115,6 +115,49 @@ func healthcheck(cfg *Config) int {
 	return 0
 }
 
+// wireDashboard prepares browser sign-in (issue 4): the auth service with the seeded admin
+// (spec §9.6, fix D6) and the single sign-on providers.
+func wireDashboard(ctx context.Context, cfg *Config, log *slog.Logger, st *store.Store, opts *handlers.Options) error {
+	opts.AuthSecret = cfg.AuthSecret
+	opts.SecureCookies = cfg.SecureCookies
+	opts.TrustedProxies = cfg.TrustedProxies
+	opts.BaseURL = cfg.BaseURL
+	opts.EmailConfigured = cfg.ResendAPIKey != "" && cfg.ResendFromEmail != ""
+	if !cfg.AuthEnabled {
+		if cfg.APIKey == "" {
+			log.Warn("Authentication is disabled and no MONITOR_API_KEY is set: the dashboard is open to anyone who can reach it")
+		}
+		return nil
+	}
+	auth, err := services.NewAuth(st, cfg.AuthSecret)
+	if err != nil {
+		return err
+	}
+	created, err := auth.SeedAdmin(ctx, cfg.AuthAdminEmail, cfg.AuthAdminPassword, cfg.AuthAdminReset)
+	if err != nil {
+		return fmt.Errorf("seed admin: %w", err)
+	}
+	switch {
+	case created:
+		log.Info("Seeded the admin user", "email", services.NormalizeEmail(cfg.AuthAdminEmail))
+	case cfg.AuthAdminReset:
+		log.Warn("MONITOR_AUTH_ADMIN_RESET=true: re-applied the admin password from the environment")
+	}
+	if cfg.AuthSecret == "replace-with-32-char-secret-key" || cfg.AuthAdminPassword == "change-me-please" {
+		log.Warn("The shipped default MONITOR_AUTH_SECRET or admin password is in use: change them (spec D3)")
+	}
+	opts.Auth = auth
+	sso, err := handlers.NewSSO(handlers.SSOOptions{OIDCIssuer: cfg.OIDCIssuer, OIDCClientID: cfg.OIDCClientID,
+		OIDCClientSecret: cfg.OIDCClientSecret, OIDCName: cfg.OIDCName, GitHubClientID: cfg.GitHubClientID,
+		GitHubClientSecret: cfg.GitHubClientSecret, AllowedEmails: cfg.SSOAllowedEmails, AllowedDomains: cfg.SSOAllowedDomains,
+		BaseURL: cfg.BaseURL, Secret: cfg.AuthSecret})
+	if err != nil {
+		return err
+	}
+	opts.SSO = sso
+	return nil
+}
+
 func instanceID() string {
 	host, _ := os.Hostname()
 	b := make([]byte, 4)
@@ -143,8 +186,16 @@ func serve(ctx context.Context, cfg *Config, log *slog.Logger) error {
 	go func() { writer.Run(); close(writerDone) }()
 	status := services.NewStatus(st)
 
-	h := handlers.New(handlers.Options{APIKey: cfg.APIKey, IngestAPIKey: cfg.IngestAPIKey, AuthEnabled: cfg.AuthEnabled,
-		DBPath: cfg.DBPath, TrustedOrigins: cfg.TrustedOriginsFinal, Logger: log}, st, writer, status, nil)
+	opts := handlers.Options{APIKey: cfg.APIKey, IngestAPIKey: cfg.IngestAPIKey, AuthEnabled: cfg.AuthEnabled,
+		DBPath: cfg.DBPath, TrustedOrigins: cfg.TrustedOriginsFinal, Logger: log}
+	if err := wireDashboard(ctx, cfg, log, st, &opts); err != nil {
+		writer.Close()
+		<-writerDone
+		return err
+	}
+	// With auth enabled the handler resolves browser sessions itself (opts.Auth), so the /v1
+	// gate accepts them; nil keeps the API key-only otherwise.
+	h := handlers.New(opts, st, writer, status, nil)
 	app := handlers.NewApp(h)
 
 	ln, err := net.Listen("tcp", net.JoinHostPort(cfg.Host, strconv.Itoa(cfg.Port)))

@@ -1,0 +1,92 @@
+package handlers
+
+import (
+	"context"
+	"errors"
+	"time"
+
+	"github.com/gofiber/fiber/v2"
+	"github.com/gulag/chief-monitor/internal/store"
+	"github.com/gulag/chief-monitor/internal/telemetry"
+	"github.com/gulag/chief-monitor/views"
+)
+
+// Sizes of the Job Detail charts.
+const (
+	jobRunsShown     = 30
+	jobTimelineSpan  = 24 * time.Hour
+	jobTimelineLimit = 2000
+	jobAlertsShown   = 200
+)
+
+// jobDetailPage is GET /jobs/:jobName; an unknown job answers 404 with the error banner.
+func (h *Handler) jobDetailPage(c *fiber.Ctx) error {
+	name, err := pathParam(c, "jobName")
+	if err != nil {
+		return err
+	}
+	detail, err := h.jobDetail(c.UserContext(), name, h.csrfToken(c))
+	if err != nil {
+		return err
+	}
+	status := fiber.StatusOK
+	if detail.Check == nil {
+		status = fiber.StatusNotFound
+	}
+	return render(c, status, views.JobPage(views.JobProps{Chrome: h.chrome(c), Detail: detail}))
+}
+
+// jobDetailPartial is GET /partials/jobs/:jobName/detail.
+func (h *Handler) jobDetailPartial(c *fiber.Ctx) error {
+	name, err := pathParam(c, "jobName")
+	if err != nil {
+		return err
+	}
+	detail, err := h.jobDetail(c.UserContext(), name, h.csrfToken(c))
+	if err != nil {
+		return err
+	}
+	return render(c, fiber.StatusOK, views.JobDetail(detail))
+}
+
+// jobDetail loads everything the Job Detail page shows; Check is nil for an unknown job.
+func (h *Handler) jobDetail(ctx context.Context, name, csrf string) (views.JobDetailProps, error) {
+	p := views.JobDetailProps{Name: name, CSRF: csrf}
+	now := h.now()
+	p.Timeline = views.TimelineProps{From: now.Add(-jobTimelineSpan), To: now}
+	job, err := h.status.Job(ctx, name)
+	if errors.Is(err, store.ErrNotFound) {
+		return p, nil
+	}
+	if err != nil {
+		return p, err
+	}
+	p.Check, p.OpenAlerts, p.Events = &job.Check, job.OpenAlerts, job.Events
+	runs, err := h.st.JobRuns(ctx, name, jobRunsShown)
+	if err != nil {
+		return p, err
+	}
+	for _, r := range runs {
+		p.Runs = append(p.Runs, views.RunPoint{At: r.EventTime(), DurationMs: r.DurationMs, Failed: r.EventType == "job.failed"})
+	}
+	beats, err := h.st.JobHeartbeats(ctx, name, p.Timeline.From.UnixMilli(), jobTimelineLimit)
+	if err != nil {
+		return p, err
+	}
+	for _, b := range beats {
+		p.Timeline.Events = append(p.Timeline.Events, views.TimelineEvent{At: b.EventTime(), Kind: b.EventType})
+	}
+	alerts, err := h.st.JobAlertsSince(ctx, name, telemetry.ServerTime(p.Timeline.From), jobAlertsShown)
+	if err != nil {
+		return p, err
+	}
+	for _, a := range alerts {
+		ta := views.TimelineAlert{Type: string(a.AlertType), Title: a.Title}
+		ta.Opened, _ = telemetry.ParseTime(a.OpenedAt)
+		if a.ClosedAt != nil {
+			ta.Closed, _ = telemetry.ParseTime(*a.ClosedAt)
+		}
+		p.Timeline.Alerts = append(p.Timeline.Alerts, ta)
+	}
+	return p, nil
+}

@@ -1,0 +1,197 @@
+package handlers
+
+import (
+	"crypto/hmac"
+	"crypto/rand"
+	"crypto/sha256"
+	"encoding/base64"
+	"net"
+	"strconv"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/gofiber/fiber/v2"
+	"github.com/gulag/chief-monitor/static"
+)
+
+// contentSecurityPolicy allows only this origin's scripts and styles: no inline code (fix D12).
+const contentSecurityPolicy = "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; " +
+	"frame-ancestors 'none'; form-action 'self'; base-uri 'none'"
+
+// csrfCookie is the double-submit cookie of forms shown without a session (login, open mode).
+const csrfCookie = "monitor_csrf"
+
+// initDashboard prepares the dashboard's per-handler state: CSRF key, proxies, rate limiter.
+func (h *Handler) initDashboard() {
+	h.auth = h.opts.Auth
+	if h.auth != nil && h.sessions == nil {
+		h.sessions = h
+	}
+	h.csrfKey = []byte(h.opts.AuthSecret)
+	if len(h.csrfKey) == 0 {
+		h.csrfKey = make([]byte, 32)
+		_, _ = rand.Read(h.csrfKey) // crypto/rand never fails on supported platforms
+	}
+	for _, p := range h.opts.TrustedProxies {
+		if !strings.Contains(p, "/") {
+			if ip := net.ParseIP(p); ip != nil && ip.To4() != nil {
+				p += "/32"
+			} else {
+				p += "/128"
+			}
+		}
+		if _, n, err := net.ParseCIDR(p); err == nil {
+			h.proxies = append(h.proxies, n)
+		}
+	}
+	limit := h.opts.SignInLimit
+	if limit <= 0 {
+		limit = 5
+	}
+	h.limiter = newRateLimiter(limit, time.Minute)
+	h.assetVersion = static.Version()
+}
+
+// securityHeaders sets the browser hardening headers on every dashboard response (fix D12).
+func (h *Handler) securityHeaders(c *fiber.Ctx) error {
+	c.Set("Content-Security-Policy", contentSecurityPolicy)
+	c.Set("X-Content-Type-Options", "nosniff")
+	c.Set("Referrer-Policy", "same-origin")
+	c.Set("X-Frame-Options", "DENY")
+	return c.Next()
+}
+
+// mac is the URL-safe HMAC-SHA256 of msg under the CSRF key.
+func (h *Handler) mac(msg string) string {
+	m := hmac.New(sha256.New, h.csrfKey)
+	m.Write([]byte(msg))
+	return base64.RawURLEncoding.EncodeToString(m.Sum(nil))
+}
+
+// csrfToken is the token the forms of this response carry: bound to the session when there is
+// one, else to the double-submit cookie (set here when missing).
+func (h *Handler) csrfToken(c *fiber.Ctx) string {
+	if v, ok := viewerFrom(c); ok && v.sessionID != "" {
+		return h.mac("session:" + v.sessionID)
+	}
+	anon := c.Cookies(csrfCookie)
+	if len(anon) < 32 {
+		b := make([]byte, 32)
+		_, _ = rand.Read(b) // crypto/rand never fails on supported platforms
+		anon = base64.RawURLEncoding.EncodeToString(b)
+		c.Cookie(&fiber.Cookie{Name: csrfCookie, Value: anon, Path: "/", HTTPOnly: true, SameSite: fiber.CookieSameSiteStrictMode,
+			Secure: h.opts.SecureCookies})
+	}
+	return h.mac("anon:" + anon)
+}
+
+// verifyForm guards a form POST: the Origin/Referer must be this service (fix D4) and the
+// _csrf field must match the session's (or the double-submit cookie's) token.
+func (h *Handler) verifyForm(c *fiber.Ctx) error {
+	if err := h.checkSameOrigin(c); err != nil {
+		return err
+	}
+	got := c.FormValue("_csrf")
+	if got == "" {
+		got = c.Get("X-CSRF-Token")
+	}
+	var want string
+	if v, ok := viewerFrom(c); ok && v.sessionID != "" {
+		want = h.mac("session:" + v.sessionID)
+	} else if anon := c.Cookies(csrfCookie); len(anon) >= 32 {
+		want = h.mac("anon:" + anon)
+	}
+	if want == "" || !hmac.Equal([]byte(got), []byte(want)) {
+		return fiber.NewError(fiber.StatusForbidden, "Invalid or missing CSRF token: reload the page and try again")
+	}
+	return nil
+}
+
+// clientIP is the socket peer, or the first untrusted address of X-Forwarded-For (read from
+// the right) when the peer is a trusted proxy (fix D7).
+func (h *Handler) clientIP(c *fiber.Ctx) string {
+	peer := c.Context().RemoteIP()
+	if !h.trustedProxy(peer) {
+		return peer.String()
+	}
+	hops := strings.Split(c.Get(fiber.HeaderXForwardedFor), ",")
+	for i := len(hops) - 1; i >= 0; i-- {
+		ip := net.ParseIP(strings.TrimSpace(hops[i]))
+		if ip == nil {
+			break
+		}
+		if !h.trustedProxy(ip) {
+			return ip.String()
+		}
+	}
+	return peer.String()
+}
+
+func (h *Handler) trustedProxy(ip net.IP) bool {
+	for _, n := range h.proxies {
+		if n.Contains(ip) {
+			return true
+		}
+	}
+	return false
+}
+
+// rateLimiter allows n attempts per key in a sliding window.
+type rateLimiter struct {
+	mu     sync.Mutex
+	n      int
+	window time.Duration
+	hits   map[string][]time.Time
+}
+
+func newRateLimiter(n int, window time.Duration) *rateLimiter {
+	return &rateLimiter{n: n, window: window, hits: map[string][]time.Time{}}
+}
+
+// allow records an attempt by key at now; when over the limit it reports how long to wait.
+func (r *rateLimiter) allow(key string, now time.Time) (ok bool, retryAfter time.Duration) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	cutoff := now.Add(-r.window)
+	if len(r.hits) > 10000 {
+		for k, v := range r.hits {
+			if len(v) == 0 || !v[len(v)-1].After(cutoff) {
+				delete(r.hits, k)
+			}
+		}
+	}
+	recent := r.hits[key][:0]
+	for _, t := range r.hits[key] {
+		if t.After(cutoff) {
+			recent = append(recent, t)
+		}
+	}
+	if len(recent) >= r.n {
+		r.hits[key] = recent
+		return false, recent[0].Sub(cutoff)
+	}
+	r.hits[key] = append(recent, now)
+	return true, 0
+}
+
+// limitSignIn answers 429 with Retry-After when this client signed in too often.
+func (h *Handler) limitSignIn(c *fiber.Ctx) error {
+	ok, wait := h.limiter.allow(h.clientIP(c), h.now())
+	if ok {
+		return nil
+	}
+	secs := int(wait/time.Second) + 1
+	c.Set(fiber.HeaderRetryAfter, strconv.Itoa(secs))
+	c.Set("X-Retry-After", strconv.Itoa(secs))
+	return fiber.NewError(fiber.StatusTooManyRequests, "Too many sign-in attempts; try again in "+strconv.Itoa(secs)+" seconds")
+}
+
+// sanitizeNext applies spec §10.3: a value not starting with "/", starting with "//" (or "/\"),
+// or exactly "/login" becomes "/".
+func sanitizeNext(next string) string {
+	if !strings.HasPrefix(next, "/") || strings.HasPrefix(next, "//") || strings.HasPrefix(next, "/\\") || next == "/login" {
+		return "/"
+	}
+	return next
+}

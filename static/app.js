@@ -1,0 +1,74 @@
+// Chief Monitor dashboard: small progressive enhancements. The pages work without this file.
+(function () {
+  "use strict";
+
+  // Show <time datetime> values in the viewer's locale and time zone (the server writes UTC).
+  var fmt = new Intl.DateTimeFormat(undefined, {
+    year: "numeric", month: "short", day: "2-digit",
+    hour: "2-digit", minute: "2-digit", second: "2-digit"
+  });
+  function localTimes(root) {
+    var nodes = (root || document).querySelectorAll("time[data-local]");
+    for (var i = 0; i < nodes.length; i++) {
+      var d = new Date(nodes[i].getAttribute("datetime"));
+      if (!isNaN(d.getTime())) {
+        nodes[i].title = nodes[i].textContent;
+        nodes[i].textContent = fmt.format(d);
+      }
+    }
+  }
+
+  document.addEventListener("DOMContentLoaded", function () { localTimes(document); });
+  document.addEventListener("htmx:afterSwap", function (e) { localTimes(e.target.parentNode || document); });
+
+  // Polls run only while the tab is visible (htmx runs without eval under our CSP, so the
+  // [document.visibilityState === 'visible'] filter in hx-trigger is enforced here), and never
+  // while the user is working inside the region (a focused field or an opened <details>).
+  document.addEventListener("htmx:beforeRequest", function (e) {
+    var elt = e.detail.elt;
+    if (!elt || !elt.hasAttribute("data-poll")) { return; }
+    var trigger = e.detail.requestConfig && e.detail.requestConfig.triggeringEvent;
+    if (trigger && trigger.type === "monitor-refresh") { return; }
+    if (document.visibilityState !== "visible" ||
+        elt.contains(document.activeElement) && document.activeElement !== document.body ||
+        elt.querySelector("details[open]")) {
+      e.preventDefault();
+    }
+  });
+
+  function refreshAll() {
+    var nodes = document.querySelectorAll("[data-poll]");
+    for (var i = 0; i < nodes.length; i++) { htmx.trigger(nodes[i], "monitor-refresh"); }
+  }
+
+  // Refresh button: re-fetch the polled regions in place instead of reloading the page.
+  document.addEventListener("click", function (e) {
+    var btn = e.target.closest && e.target.closest("[data-refresh]");
+    if (!btn || !window.htmx || !document.querySelector("[data-poll]")) { return; }
+    e.preventDefault();
+    refreshAll();
+  });
+
+  // Coming back to the tab re-fetches at once, like the reference's refetch-on-focus.
+  document.addEventListener("visibilitychange", function () {
+    if (document.visibilityState === "visible" && window.htmx) { refreshAll(); }
+  });
+
+  // Busy labels: a form's submit button shows its data-busy text while the request runs.
+  document.addEventListener("submit", function (e) {
+    var btn = e.target.querySelector("button[data-busy]");
+    if (btn) {
+      btn.setAttribute("data-label", btn.textContent);
+      btn.textContent = btn.getAttribute("data-busy");
+      btn.disabled = true;
+    }
+  });
+  document.addEventListener("htmx:afterRequest", function (e) {
+    var btn = e.detail.elt && e.detail.elt.querySelector && e.detail.elt.querySelector("button[data-label]");
+    if (btn) {
+      btn.textContent = btn.getAttribute("data-label");
+      btn.removeAttribute("data-label");
+      btn.disabled = false;
+    }
+  });
+})();

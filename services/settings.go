@@ -40,11 +40,11 @@ type EmailSettings struct {
 }
 
 // emailPattern is zod 3's e-mail regular expression without its two look-aheads (no leading
-// dot, no ".."), which ValidEmail checks separately because RE2 has no look-around.
+// dot, no ".."), which ZodEmail checks separately because RE2 has no look-around.
 var emailPattern = regexp.MustCompile(`(?i)^([A-Z0-9_'+\-.]*)[A-Z0-9_+-]@([A-Z0-9][A-Z0-9\-]*\.)+[A-Z]{2,}$`)
 
-// ValidEmail applies zod 3's e-mail check.
-func ValidEmail(s string) bool {
+// ZodEmail applies zod 3's e-mail check.
+func ZodEmail(s string) bool {
 	return !strings.HasPrefix(s, ".") && !strings.Contains(s, "..") && emailPattern.MatchString(s)
 }
 
@@ -78,7 +78,7 @@ func ParseEmailSettings(raw string, found bool) EmailSettings {
 			continue
 		}
 		s = strings.ToLower(strings.TrimSpace(s))
-		if s == "" || !ValidEmail(s) || seen[s] {
+		if s == "" || !ZodEmail(s) || seen[s] {
 			continue
 		}
 		seen[s] = true
@@ -260,15 +260,15 @@ func (s *Settings) Email(ctx context.Context) (EmailSettings, error) {
 	return ParseEmailSettings(v, ok), nil
 }
 
-// NormalizeEmail applies step 2 of spec §4.11 to validated input: recipients trimmed,
+// NormalizeEmailSettings applies step 2 of spec §4.11 to validated input: recipients trimmed,
 // lower-cased and de-duplicated, alert types de-duplicated in submitted order. The error
 // messages are the reference's.
-func NormalizeEmail(recipients, types []string) (EmailSettings, error) {
+func NormalizeEmailSettings(recipients, types []string) (EmailSettings, error) {
 	out := EmailSettings{Recipients: []string{}, EnabledAlertTypes: []string{}}
 	seen := map[string]bool{}
 	for _, r := range recipients {
 		r = strings.ToLower(strings.TrimSpace(r))
-		if !ValidEmail(r) {
+		if !ZodEmail(r) {
 			return out, errors.New("Invalid recipient email: " + r)
 		}
 		if !seen[r] {

@@ -103,8 +103,9 @@ func (t *Tx) InsertEvent(e *models.TelemetryEvent) (inserted bool, err error) {
 const eventColumns = `received_at, event_at, source_type, event_type, level, message, job_name, script_path, run_id,
 	scheduled_for, success, return_code, duration_ms, metadata_json, event_at_ms, event_id`
 
-// insertChunk bounds the rows of one multi-row INSERT (16 parameters each).
-const insertChunk = 128
+// insertChunk bounds the rows of one multi-row INSERT (16 parameters each). The driver binds
+// parameters in O(n²), so chunks stay small: parsing is amortised, binding stays linear.
+const insertChunk = 10
 
 // KnownEventIDs returns which of ids are already stored.
 func (t *Tx) KnownEventIDs(ids []string) (map[string]bool, error) {

@@ -218,7 +218,7 @@ func (h *Handler) ssoCallback(c *fiber.Ctx) error {
 		return h.ssoFailed(c, st.Next, "The identity provider did not return the user.")
 	}
 	ident := services.SSOIdentity{Provider: id, Subject: user.UserID, Email: user.Email, Name: user.Name,
-		EmailVerified: emailVerified(user.RawData)}
+		EmailVerified: emailVerified(id, user.RawData)}
 	cur, err := h.auth.SignInSSO(c.UserContext(), ident, h.opts.SSO.policy, h.clientMeta(c))
 	if errors.Is(err, services.ErrNotAllowed) {
 		h.log.Warn("SSO sign-in refused by the allow-list", "provider", id, "email", user.Email)
@@ -235,15 +235,18 @@ func (h *Handler) ssoFailed(c *fiber.Ctx, next, msg string) error {
 	return h.renderLogin(c, fiber.StatusForbidden, views.LoginProps{Next: sanitizeNext(next), Error: msg})
 }
 
-// emailVerified is false only when the provider explicitly says the address is unverified
-// (email_verified: false); providers that omit the claim (GitHub returns verified primary
-// addresses only) count as verified.
-func emailVerified(raw map[string]any) bool {
+// emailVerified reports whether the provider vouches for the address. OpenID Connect must send
+// email_verified: true (an absent claim is not enough: anyone can register any address at some
+// providers); GitHub's provider only returns the primary, verified address.
+func emailVerified(provider string, raw map[string]any) bool {
+	if provider == ssoGitHub {
+		return true
+	}
 	switch v := raw["email_verified"].(type) {
 	case bool:
 		return v
 	case string:
-		return v != "false"
+		return v == "true"
 	}
-	return true
+	return false
 }

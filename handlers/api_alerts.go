@@ -4,12 +4,12 @@ import (
 	"encoding/json"
 	"errors"
 	"strings"
+	"time"
 	"unicode/utf8"
 
 	"github.com/gofiber/fiber/v2"
 	"github.com/gulag/chief-monitor/internal/store"
 	"github.com/gulag/chief-monitor/internal/telemetry"
-	"github.com/gulag/chief-monitor/models"
 )
 
 type alertsResponse struct {
@@ -130,13 +130,21 @@ type deliveryRow struct {
 	Status       string  `json:"status"`
 	ResponseCode *int64  `json:"responseCode"`
 	ErrorText    *string `json:"errorText"`
+	// Additive (issue 5): the channel instance, attempts so far, and when a PENDING row is due.
+	Target        *string `json:"target"`
+	Attempt       int64   `json:"attempt"`
+	NextAttemptAt *string `json:"nextAttemptAt"`
 }
 
-func toDeliveryRows(in []models.AlertDelivery) []deliveryRow {
+func toDeliveryRows(in []store.Delivery) []deliveryRow {
 	out := make([]deliveryRow, len(in))
 	for i, d := range in {
 		out[i] = deliveryRow{ID: d.ID, AlertID: d.AlertID, Channel: d.Channel, AttemptedAt: d.AttemptedAt,
-			Status: d.Status, ResponseCode: d.ResponseCode, ErrorText: d.ErrorText}
+			Status: d.Status, ResponseCode: d.ResponseCode, ErrorText: d.ErrorText, Target: d.Target, Attempt: d.Attempt}
+		if d.Status == store.DeliveryPending && d.NextAttemptAtMs != nil {
+			ts := telemetry.ServerTime(time.UnixMilli(*d.NextAttemptAtMs))
+			out[i].NextAttemptAt = &ts
+		}
 	}
 	return out
 }
@@ -152,7 +160,7 @@ func (h *Handler) listDeliveries(c *fiber.Ctx) error {
 	} else if err != nil {
 		return err
 	}
-	ds, err := h.st.Deliveries(c.UserContext(), id)
+	ds, err := h.st.AlertDeliveries(c.UserContext(), id)
 	if err != nil {
 		return err
 	}

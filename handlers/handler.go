@@ -65,6 +65,7 @@ type Handler struct {
 	sessions Sessions
 	validate *validator.Validate
 	now      func() time.Time
+	alerting alerting // alert-delivery settings and notifier (issue 5), see api_settings.go
 
 	// dashboard and browser sign-in (issue 4)
 	auth         *services.Auth

@@ -354,8 +354,8 @@ func (s *Settings) PutChannels(ctx context.Context, kind string, in ChannelSetti
 		if c.Jobs == nil {
 			c.Jobs = []string{}
 		}
-		if c.URL == "" {
-			c.URL = prev[c.Name].URL
+		if old, ok := prev[c.Name]; ok && (c.URL == "" || c.URL == MaskURL(old.URL)) {
+			c.URL = old.URL // the client sent back the masked URL, or none
 		}
 		if c.URL == "" {
 			se.Issues = append(se.Issues, SettingsIssue{Path: p + ".url", Message: "Required"})

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"net"
+	"net/mail"
 	"net/url"
 	"os"
 	"reflect"
@@ -12,6 +13,7 @@ import (
 	"strings"
 
 	"github.com/go-playground/validator/v10"
+	"github.com/gulag/chief-monitor/internal/delivery"
 )
 
 // Config is every MONITOR_* setting, parsed once at start.
@@ -32,6 +34,13 @@ type Config struct {
 	ResendAPIKey        string `env:"MONITOR_RESEND_API_KEY"`
 	ResendFromEmail     string `env:"MONITOR_RESEND_FROM_EMAIL"`
 	ResendAPIBase       string `env:"MONITOR_RESEND_API_BASE"`
+	SMTPHost            string `env:"MONITOR_SMTP_HOST"`
+	SMTPPort            int    `env:"MONITOR_SMTP_PORT" validate:"min=1,max=65535"`
+	SMTPUsername        string `env:"MONITOR_SMTP_USERNAME"`
+	SMTPPassword        string `env:"MONITOR_SMTP_PASSWORD"`
+	SMTPFrom            string `env:"MONITOR_SMTP_FROM"`
+	SMTPTLS             string `env:"MONITOR_SMTP_TLS" validate:"oneof=starttls tls none"`
+	AlertCooldown       int    `env:"MONITOR_ALERT_COOLDOWN_SECONDS" validate:"min=0"`
 	RetentionDays       int    `env:"MONITOR_RETENTION_DAYS" validate:"min=1"`
 	EvaluatorInterval   int    `env:"MONITOR_EVALUATOR_INTERVAL_SECONDS" validate:"min=1"`
 	RetentionInterval   int    `env:"MONITOR_RETENTION_INTERVAL_SECONDS" validate:"min=1"`
@@ -115,6 +124,18 @@ func LoadConfig(lookup lookupFunc) (*Config, error) {
 		}
 		return out
 	}
+	nonNegative := func(name string, def int) int {
+		v, ok := lookup(name)
+		if !ok {
+			return def
+		}
+		n, err := strconv.Atoi(strings.TrimSpace(v))
+		if err != nil || n < 0 {
+			errs = append(errs, &ConfigError{name, fmt.Sprintf("must be a whole number of seconds, 0 or more, got %q", v)})
+			return def
+		}
+		return n
+	}
 	defHost := "127.0.0.1"
 	if _, ok := lookup("RENDER"); ok {
 		defHost = "0.0.0.0"
@@ -136,6 +157,13 @@ func LoadConfig(lookup lookupFunc) (*Config, error) {
 		ResendAPIKey:       strings.TrimSpace(str("MONITOR_RESEND_API_KEY", "")),
 		ResendFromEmail:    strings.TrimSpace(str("MONITOR_RESEND_FROM_EMAIL", "")),
 		ResendAPIBase:      strings.TrimRight(strings.TrimSpace(str("MONITOR_RESEND_API_BASE", "https://api.resend.com")), "/"),
+		SMTPHost:           strings.TrimSpace(str("MONITOR_SMTP_HOST", "")),
+		SMTPPort:           integer("MONITOR_SMTP_PORT", 587),
+		SMTPUsername:       str("MONITOR_SMTP_USERNAME", ""),
+		SMTPPassword:       str("MONITOR_SMTP_PASSWORD", ""),
+		SMTPFrom:           strings.TrimSpace(str("MONITOR_SMTP_FROM", "")),
+		SMTPTLS:            strings.ToLower(strings.TrimSpace(str("MONITOR_SMTP_TLS", "starttls"))),
+		AlertCooldown:      nonNegative("MONITOR_ALERT_COOLDOWN_SECONDS", 300),
 		RetentionDays:      integer("MONITOR_RETENTION_DAYS", 30),
 		EvaluatorInterval:  integer("MONITOR_EVALUATOR_INTERVAL_SECONDS", 15),
 		RetentionInterval:  integer("MONITOR_RETENTION_INTERVAL_SECONDS", 3600),
@@ -260,11 +288,44 @@ func (c *Config) derive(lookup lookupFunc) error {
 			return &ConfigError{"MONITOR_TRUSTED_PROXIES", fmt.Sprintf("%q is neither an IP address nor a CIDR range", p)}
 		}
 	}
+	if err := c.checkSMTP(); err != nil {
+		return err
+	}
 	if c.APIKey == "" && c.IngestAPIKey == "" && !isLoopback(c.Host) && !c.AllowOpenIngest {
 		return &ConfigError{"MONITOR_API_KEY", fmt.Sprintf("ingest would be open to anyone on %q; set MONITOR_API_KEY "+
 			"(or MONITOR_INGEST_API_KEY), bind MONITOR_HOST to loopback, or set MONITOR_ALLOW_OPEN_INGEST=true", c.Host)}
 	}
 	return nil
+}
+
+// checkSMTP validates the SMTP settings when MONITOR_SMTP_HOST is set.
+func (c *Config) checkSMTP() error {
+	if c.SMTPHost == "" {
+		return nil
+	}
+	if c.SMTPFrom == "" {
+		return &ConfigError{"MONITOR_SMTP_FROM", "is required when MONITOR_SMTP_HOST is set"}
+	}
+	if _, err := mail.ParseAddress(delivery.FromHeader(c.SMTPFrom)); err != nil {
+		return &ConfigError{"MONITOR_SMTP_FROM", fmt.Sprintf("is not an e-mail address: %q", c.SMTPFrom)}
+	}
+	if c.SMTPTLS == delivery.TLSNone && c.SMTPUsername != "" && !isLoopback(c.SMTPHost) {
+		return &ConfigError{"MONITOR_SMTP_TLS", "none would send the SMTP password in clear text to " + c.SMTPHost +
+			"; use starttls or tls, or a relay on loopback"}
+	}
+	return nil
+}
+
+// EmailProvider names the alert e-mail provider: smtp when MONITOR_SMTP_HOST is set, else
+// resend when its key and sender are set, else "" (not configured).
+func (c *Config) EmailProvider() string {
+	switch {
+	case c.SMTPHost != "":
+		return "smtp"
+	case c.ResendAPIKey != "" && c.ResendFromEmail != "":
+		return "resend"
+	}
+	return ""
 }
 
 func isLoopback(host string) bool {
@@ -324,6 +385,9 @@ func (c *Config) LogValues() []any {
 		"ingest_api_key", mask(c.IngestAPIKey), "auth_enabled", c.AuthEnabled, "auth_secret", mask(c.AuthSecret),
 		"base_url", c.BaseURL, "admin_email", c.AuthAdminEmail, "admin_password", mask(c.AuthAdminPassword),
 		"resend_api_key", mask(c.ResendAPIKey), "resend_from", c.ResendFromEmail, "resend_api_base", c.ResendAPIBase,
+		"email_provider", c.EmailProvider(), "smtp_host", c.SMTPHost, "smtp_port", c.SMTPPort,
+		"smtp_username", c.SMTPUsername, "smtp_password", mask(c.SMTPPassword), "smtp_from", c.SMTPFrom,
+		"smtp_tls", c.SMTPTLS, "alert_cooldown_s", c.AlertCooldown,
 		"retention_days", c.RetentionDays, "evaluator_interval_s", c.EvaluatorInterval,
 		"retention_interval_s", c.RetentionInterval, "trusted_proxies", c.TrustedProxies,
 		"trusted_origins", c.TrustedOriginsFinal}

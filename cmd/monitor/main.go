@@ -122,7 +122,7 @@ func wireDashboard(ctx context.Context, cfg *Config, log *slog.Logger, st *store
 	opts.SecureCookies = cfg.SecureCookies
 	opts.TrustedProxies = cfg.TrustedProxies
 	opts.BaseURL = cfg.BaseURL
-	opts.EmailConfigured = cfg.ResendAPIKey != "" && cfg.ResendFromEmail != ""
+	opts.EmailConfigured = cfg.EmailProvider() != ""
 	if !cfg.AuthEnabled {
 		if cfg.APIKey == "" {
 			log.Warn("Authentication is disabled and no MONITOR_API_KEY is set: the dashboard is open to anyone who can reach it")
@@ -182,6 +182,7 @@ func serve(ctx context.Context, cfg *Config, log *slog.Logger) error {
 		}
 	}()
 	writer := services.NewWriter(st, log, services.WriterOptions{})
+	alertSettings, notifier := wireAlerting(cfg, log, st, writer)
 	writerDone := make(chan struct{})
 	go func() { writer.Run(); close(writerDone) }()
 	status := services.NewStatus(st)
@@ -196,6 +197,7 @@ func serve(ctx context.Context, cfg *Config, log *slog.Logger) error {
 	// With auth enabled the handler resolves browser sessions itself (opts.Auth), so the /v1
 	// gate accepts them; nil keeps the API key-only otherwise.
 	h := handlers.New(opts, st, writer, status, nil)
+	h.SetAlerting(alertSettings, notifier)
 	app := handlers.NewApp(h)
 
 	ln, err := net.Listen("tcp", net.JoinHostPort(cfg.Host, strconv.Itoa(cfg.Port)))
@@ -208,9 +210,11 @@ func serve(ctx context.Context, cfg *Config, log *slog.Logger) error {
 	holder := instanceID()
 	eval := services.NewEvaluator(writer, log, time.Duration(cfg.EvaluatorInterval)*time.Second, holder)
 	ret := services.NewRetention(writer, log, cfg.RetentionDays, time.Duration(cfg.RetentionInterval)*time.Second)
-	loops.Add(2)
+	loops.Add(3)
 	go func() { defer loops.Done(); eval.Run(loopCtx) }()
 	go func() { defer loops.Done(); ret.Run(loopCtx) }()
+	// On shutdown the notifier finishes the sends in flight (each at most 10 s) and records them.
+	go func() { defer loops.Done(); notifier.Run(loopCtx) }()
 
 	serveErr := make(chan error, 1)
 	go func() { serveErr <- app.Listener(ln) }()

@@ -1,0 +1,35 @@
+package main
+
+import (
+	"log/slog"
+	"net/http"
+	"time"
+
+	"github.com/gulag/chief-monitor/internal/delivery"
+	"github.com/gulag/chief-monitor/internal/store"
+	"github.com/gulag/chief-monitor/models"
+	"github.com/gulag/chief-monitor/services"
+)
+
+// wireAlerting builds alert delivery (issue 5): the e-mail provider chosen by the
+// configuration (SMTP when MONITOR_SMTP_HOST is set, else Resend), the settings service and
+// the notifier, installed as the writer's transactional outbox and woken by new alerts.
+// Call it before the writer runs.
+func wireAlerting(cfg *Config, log *slog.Logger, st *store.Store, writer *services.Writer) (*services.Settings, *services.Notifier) {
+	client := &http.Client{} // each send carries its own 10 s deadline
+	var email delivery.Sender
+	switch cfg.EmailProvider() {
+	case "smtp":
+		email = &delivery.SMTP{Host: cfg.SMTPHost, Port: cfg.SMTPPort, Username: cfg.SMTPUsername,
+			Password: cfg.SMTPPassword, From: cfg.SMTPFrom, TLS: cfg.SMTPTLS}
+	case "resend":
+		email = &delivery.Resend{APIKey: cfg.ResendAPIKey, From: cfg.ResendFromEmail, APIBase: cfg.ResendAPIBase, Client: client}
+	}
+	settings := services.NewSettings(st, services.SettingsOptions{EmailProvider: cfg.EmailProvider(),
+		Cooldown: time.Duration(cfg.AlertCooldown) * time.Second})
+	notifier := services.NewNotifier(st, writer.Do, settings, log.With("component", "notifier"), services.NotifierOptions{
+		Email: email, BaseURL: cfg.BaseURL, Holder: instanceID(), HTTPClient: client})
+	writer.SetOutbox(notifier.Outbox)
+	writer.OnAlerts(func([]models.Alert) { notifier.Wake() })
+	return settings, notifier
+}

@@ -4,7 +4,7 @@ BIN       := bin
 PKGS      := ./...
 TEST_FLAGS ?= -race -count=1 -timeout 15m
 
-.PHONY: all generate build run test test-postgres lint fmt check-generated bench soak clean
+.PHONY: all generate build run test fuzz lint fmt check-generated bench soak clean
 
 all: build
 
@@ -24,6 +24,13 @@ run: build
 ## test: every test (SQLite; PostgreSQL too when MONITOR_TEST_POSTGRES_URL is set)
 test: build
 	$(GO) test $(TEST_FLAGS) $(PKGS)
+
+## fuzz: each fuzz target for a short, bounded time (the committed corpus runs in `make test` too)
+FUZZ_TIME ?= 8s
+fuzz:
+	$(GO) test -run '^$$' -fuzz '^FuzzDecodeEvent$$' -fuzztime $(FUZZ_TIME) ./handlers
+	$(GO) test -run '^$$' -fuzz '^FuzzPageParam$$' -fuzztime $(FUZZ_TIME) ./handlers
+	$(GO) test -run '^$$' -fuzz '^FuzzLoad$$' -fuzztime $(FUZZ_TIME) ./internal/chief/config
 
 ## lint: go vet and a gofmt check
 lint:

@@ -1,0 +1,74 @@
+package handlers
+
+import (
+	"encoding/json"
+	"strings"
+	"testing"
+	"unicode/utf8"
+)
+
+// FuzzDecodeEvent feeds arbitrary bytes to the event decoder and validator: it must never
+// panic, and whatever it accepts must satisfy the ingest contract.
+func FuzzDecodeEvent(f *testing.F) {
+	for _, s := range []string{
+		minimal,
+		`{"sourceType":"worker","eventType":"worker.message","level":"WARN","message":"slow","metadata":{"a":[1,{"b":null}]}}`,
+		`{"sourceType":"chief","eventType":"x","level":"INFO","message":"m","success":true,"returnCode":-3,"durationMs":1e3}`,
+		`{"sourceType":"agent","level":"LOUD","message":5,"jobName":null,"metadata":[]}`,
+		`[]`, `{}`, `null`, `"x"`, `{"message":"\ud800"}`, `{"returnCode":1.5}`, `{"eventId":""}`,
+	} {
+		f.Add([]byte(s))
+	}
+	h := New(Options{}, nil, nil, nil, nil)
+	f.Fuzz(func(t *testing.T, data []byte) {
+		if !json.Valid(data) {
+			return // the body parser answers 400 before the decoder runs
+		}
+		ev, issues := h.decodeEvent(data)
+		if issues != nil {
+			for _, is := range issues {
+				if is.message == "" {
+					t.Fatalf("issue without a message: %+v", is)
+				}
+			}
+			return
+		}
+		if !strings.Contains("chief worker monitor", ev.SourceType) || ev.SourceType == "" {
+			t.Fatalf("accepted sourceType %q", ev.SourceType)
+		}
+		switch ev.Level {
+		case "DEBUG", "INFO", "WARN", "ERROR", "CRITICAL":
+		default:
+			t.Fatalf("accepted level %q", ev.Level)
+		}
+		if ev.Message == "" || ev.EventType == "" {
+			t.Fatalf("accepted an empty message or event type: %+v", ev)
+		}
+		if ev.EventID != nil && (utf8.RuneCountInString(*ev.EventID) > 128 || *ev.EventID == "") {
+			t.Fatalf("accepted eventId %q", *ev.EventID)
+		}
+		if ev.Metadata != nil {
+			var m map[string]json.RawMessage
+			if len(ev.Metadata) > MaxMetadataBytes || json.Unmarshal(ev.Metadata, &m) != nil || m == nil {
+				t.Fatalf("accepted metadata %q", ev.Metadata)
+			}
+		}
+	})
+}
+
+// FuzzPageParam checks the limit/offset parser: the result is always within [1, max] or the
+// fallback, whatever the text.
+func FuzzPageParam(f *testing.F) {
+	for _, s := range []string{"", "25", "25abc", "-5", "0", "1.9", "99999999999999999999999", "+7", " 3", "abc"} {
+		f.Add(s)
+	}
+	f.Fuzz(func(t *testing.T, s string) {
+		got := pageParam(s, 100, 1000)
+		if got < 1 || got > 1000 {
+			t.Fatalf("pageParam(%q) = %d, outside [1, 1000]", s, got)
+		}
+		if off := pageParam(s, 0, 1_000_000); off < 0 || off > 1_000_000 {
+			t.Fatalf("offset %q = %d", s, off)
+		}
+	})
+}

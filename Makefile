@@ -44,9 +44,19 @@ fmt:
 check-generated: generate
 	@git diff --exit-code -- views || (echo "templ generate changed files: run 'make generate' and commit"; exit 1)
 
-## bench: Go benchmarks of the ingest service and the rule engine
+## bench: the load tool (ceilings, ingest, queries at BENCH_N events, memory, lost events),
+## then the Go benchmarks of the ingest service and the rule engine
+BENCH_N ?= 1000000
 bench: build
-	$(GO) test -run '^$$' -bench . -benchmem ./services/...
+	$(GO) build -o $(BIN)/loadtest ./cmd/loadtest
+	./$(BIN)/loadtest -monitor $(BIN)/monitor -n $(BENCH_N) -out bench-results.jsonl
+	$(GO) test -run '^$$' -bench . -benchmem ./services/
+
+## soak: 10 minutes of mixed ingest, page loads and queries; memory, goroutines and fds at start and end
+SOAK ?= 10m
+soak: build
+	$(GO) build -o $(BIN)/loadtest ./cmd/loadtest
+	./$(BIN)/loadtest -monitor $(BIN)/monitor -soak $(SOAK)
 
 clean:
 	rm -rf $(BIN) .demo

@@ -37,6 +37,7 @@ func (h *Handler) Routes(app *fiber.App) {
 	v1.Get("/alerts", h.listAlerts)
 	v1.Post("/alerts/:alertId/close", h.closeAlert)
 	v1.Get("/alerts/:alertId/deliveries", h.listDeliveries)
+	v1.Get("/runtime", h.runtimeStats)
 	h.settingsRoutes(v1)
 	v1.Use(h.apiNotFound)
 

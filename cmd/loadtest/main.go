@@ -56,8 +56,15 @@ func main() {
 	flag.IntVar(&o.rawRows, "raw-rows", 200_000, "rows inserted by the raw SQLite ceiling")
 	flag.StringVar(&o.out, "out", "bench-results.jsonl", "JSON lines output")
 	flag.IntVar(&o.queries, "queries", 300, "requests per query measurement")
+	soakFor := flag.Duration("soak", 0, "run a soak of this length instead of the measurements")
 	flag.Parse()
-	if err := run(o); err != nil {
+	var err error
+	if *soakFor > 0 {
+		err = soak(o, *soakFor)
+	} else {
+		err = run(o)
+	}
+	if err != nil {
 		fmt.Fprintln(os.Stderr, "loadtest:", err)
 		os.Exit(1)
 	}
@@ -99,8 +106,10 @@ func (r *report) add(res result) {
 
 func pass(b bool) *bool { return &b }
 
+func tempDir() (string, error) { return os.MkdirTemp("", "chief-bench") }
+
 func run(o options) error {
-	dir, err := os.MkdirTemp("", "chief-bench")
+	dir, err := tempDir()
 	if err != nil {
 		return err
 	}

@@ -1,0 +1,309 @@
+package browsertest
+
+import (
+	"bytes"
+	"context"
+	"crypto/rand"
+	"encoding/hex"
+	"encoding/json"
+	"fmt"
+	"net"
+	"net/http"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/chromedp/chromedp"
+)
+
+// monitor is the running binary under test.
+type monitor struct {
+	base          string
+	email, passwd string
+}
+
+var (
+	chromiumPath string
+	mon          *monitor
+)
+
+func TestMain(m *testing.M) {
+	for _, name := range []string{"chromium", "chromium-browser", "google-chrome", "google-chrome-stable"} {
+		if p, err := exec.LookPath(name); err == nil {
+			chromiumPath = p
+			break
+		}
+	}
+	if chromiumPath == "" {
+		fmt.Println("browsertest: no chromium binary on PATH (apt-get install chromium); skipping the browser tests")
+		os.Exit(0)
+	}
+	dir, err := os.MkdirTemp("", "monitor-browsertest")
+	if err != nil {
+		fmt.Println("browsertest:", err)
+		os.Exit(1)
+	}
+	stop, err := startMonitor(dir)
+	code := 1
+	if err != nil {
+		fmt.Println("browsertest:", err)
+	} else {
+		code = m.Run()
+		stop()
+	}
+	_ = os.RemoveAll(dir) // temp files; nothing to report
+	os.Exit(code)
+}
+
+func randomHex(n int) string {
+	b := make([]byte, n)
+	_, _ = rand.Read(b) // crypto/rand never fails on supported platforms
+	return hex.EncodeToString(b)
+}
+
+// startMonitor builds ./cmd/monitor and runs it on a free loopback port with a fresh database
+// and a random admin password.
+func startMonitor(dir string) (stop func(), err error) {
+	bin := filepath.Join(dir, "monitor")
+	build := exec.Command("go", "build", "-o", bin, "github.com/gulag/chief-monitor/cmd/monitor")
+	if out, err := build.CombinedOutput(); err != nil {
+		return nil, fmt.Errorf("build monitor: %v\n%s", err, out)
+	}
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		return nil, err
+	}
+	port := ln.Addr().(*net.TCPAddr).Port
+	ln.Close()
+	mon = &monitor{base: "http://127.0.0.1:" + strconv.Itoa(port), email: "admin@example.org", passwd: "pw-" + randomHex(8)}
+	cmd := exec.Command(bin)
+	cmd.Dir = dir
+	cmd.Env = append(os.Environ(), "MONITOR_HOST=127.0.0.1", "MONITOR_PORT="+strconv.Itoa(port),
+		"MONITOR_DB_PATH="+filepath.Join(dir, "monitor.sqlite"), "MONITOR_AUTH_ENABLED=true",
+		"MONITOR_AUTH_SECRET="+randomHex(16), "MONITOR_AUTH_ADMIN_EMAIL="+mon.email,
+		"MONITOR_AUTH_ADMIN_PASSWORD="+mon.passwd, "MONITOR_API_KEY=", "MONITOR_LOG_LEVEL=warn")
+	var logs bytes.Buffer
+	cmd.Stdout, cmd.Stderr = &logs, &logs
+	if err := cmd.Start(); err != nil {
+		return nil, err
+	}
+	stop = func() {
+		_ = cmd.Process.Signal(os.Interrupt) // graceful shutdown; Wait reports the outcome
+		_ = cmd.Wait()
+	}
+	for i := 0; i < 100; i++ {
+		if res, err := http.Get(mon.base + "/v1/health"); err == nil {
+			res.Body.Close()
+			return stop, nil
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
+	stop()
+	return nil, fmt.Errorf("monitor did not start:\n%s", logs.String())
+}
+
+// ingest posts events to /v1/events/batch as Chief would.
+func ingest(t *testing.T, events ...map[string]any) {
+	t.Helper()
+	b, _ := json.Marshal(map[string]any{"events": events})
+	res, err := http.Post(mon.base+"/v1/events/batch", "application/json", bytes.NewReader(b))
+	if err != nil {
+		t.Fatalf("ingest: %v", err)
+	}
+	res.Body.Close()
+	if res.StatusCode != http.StatusAccepted {
+		t.Fatalf("ingest: status %d", res.StatusCode)
+	}
+}
+
+func ev(typ, level, job, msg string, at time.Time, extra map[string]any) map[string]any {
+	e := map[string]any{"sourceType": "chief", "eventType": typ, "level": level, "message": msg,
+		"eventAt": at.UTC().Format(time.RFC3339Nano)}
+	if job != "" {
+		e["jobName"] = job
+	}
+	for k, v := range extra {
+		e[k] = v
+	}
+	return e
+}
+
+// seedHistory gives the pages something to show: a day of runs of three jobs, a failure, and a
+// Chief heartbeat.
+func seedHistory(t *testing.T, now time.Time) {
+	var events []map[string]any
+	jobs := []string{"nightly-backup", "sample-etl-pipeline", "report-mailer"}
+	for h := 23; h >= 1; h-- {
+		at := now.Add(-time.Duration(h) * time.Hour)
+		for i, job := range jobs {
+			start := at.Add(time.Duration(i*7) * time.Minute)
+			dur := int64(800 + (h*137+i*911)%9000)
+			events = append(events,
+				ev("job.started", "INFO", job, "Job started", start, map[string]any{"runId": job + "-" + strconv.Itoa(h)}),
+				ev("worker.message", "DEBUG", job, "Processed batch", start.Add(time.Second), nil),
+				ev("job.completed", "INFO", job, "Job completed", start.Add(time.Duration(dur)*time.Millisecond),
+					map[string]any{"durationMs": dur, "success": true, "returnCode": 0}))
+			if h%6 == 0 && i == 1 {
+				events = append(events, ev("worker.message", "WARN", job, "Slow upstream response", start.Add(2*time.Second), nil))
+			}
+		}
+	}
+	events = append(events,
+		ev("job.started", "INFO", "report-mailer", "Job started", now.Add(-10*time.Minute), nil),
+		ev("job.failed", "ERROR", "report-mailer", "SMTP relay refused the connection", now.Add(-9*time.Minute),
+			map[string]any{"durationMs": 42000, "success": false, "returnCode": 2}),
+		ev("job.next_scheduled", "INFO", "nightly-backup", "Next run scheduled", now.Add(-time.Minute),
+			map[string]any{"metadata": map[string]any{"next_run_at": now.Add(6 * time.Hour).UTC().Format(time.RFC3339)}}),
+		ev("chief.heartbeat", "DEBUG", "", "Chief heartbeat", now, map[string]any{"metadata": map[string]any{"ping_interval_seconds": 600}}),
+	)
+	ingest(t, events...)
+}
+
+// screenshot saves the current page as docs/screenshots/<name>.png when UPDATE_SCREENSHOTS=1.
+func screenshot(t *testing.T, ctx context.Context, name string) {
+	t.Helper()
+	if os.Getenv("UPDATE_SCREENSHOTS") != "1" {
+		return
+	}
+	png, err := chromedp.Run(ctx, chromedp.FullScreenshot(100))
+	if err != nil {
+		t.Fatalf("screenshot %s: %v", name, err)
+	}
+	if err := os.WriteFile(filepath.Join("..", "..", "docs", "screenshots", name+".png"), png, 0o644); err != nil {
+		t.Fatalf("screenshot %s: %v", name, err)
+	}
+}
+
+func newBrowser(t *testing.T) context.Context {
+	t.Helper()
+	opts := []chromedp.ExecAllocatorOption{
+		chromedp.ExecPath(chromiumPath), chromedp.Headless, chromedp.NoSandbox, chromedp.DisableGPU,
+		chromedp.NoFirstRun, chromedp.NoDefaultBrowserCheck, chromedp.UserDataDir(t.TempDir()),
+		chromedp.Flag("disable-quic", true), chromedp.Flag("disable-background-networking", true),
+		chromedp.Flag("disable-component-update", true), chromedp.Flag("disable-sync", true),
+		chromedp.WindowSize(1280, 900),
+	}
+	allocCtx, cancelAlloc := chromedp.NewExecAllocator(context.Background(), opts...)
+	ctx, cancelCtx := chromedp.NewContext(allocCtx)
+	ctx, cancelTimeout := context.WithTimeout(ctx, 90*time.Second)
+	t.Cleanup(func() { cancelTimeout(); cancelCtx(); cancelAlloc() })
+	return ctx
+}
+
+func must(t *testing.T, what string, err error) {
+	t.Helper()
+	if err != nil {
+		t.Fatalf("%s: %v", what, err)
+	}
+}
+
+func text(t *testing.T, ctx context.Context, css string) string {
+	t.Helper()
+	s, err := chromedp.Run(ctx, chromedp.Text(chromedp.CSS(css)))
+	must(t, "text of "+css, err)
+	return strings.TrimSpace(s)
+}
+
+func eval[T any](t *testing.T, ctx context.Context, js string) T {
+	t.Helper()
+	v, err := chromedp.Run(ctx, chromedp.Evaluate[T](js))
+	must(t, js, err)
+	return v
+}
+
+// TestDashboardInBrowser is one user's session, step by step.
+func TestDashboardInBrowser(t *testing.T) {
+	ctx := newBrowser(t)
+	now := time.Now().UTC()
+	css := func(s string) chromedp.CSS { return chromedp.CSS(s) }
+
+	// Signed out, every page leads to /login with next.
+	must(t, "open /jobs", chromedp.Do(ctx, chromedp.Navigate(mon.base+"/jobs"), chromedp.WaitVisible(css(`[data-testid="login"]`))))
+	if loc := eval[string](t, ctx, `location.pathname + location.search`); loc != "/login?next=%2Fjobs" {
+		t.Fatalf("redirect: got %q", loc)
+	}
+	screenshot(t, ctx, "login")
+
+	// Sign in with the form.
+	must(t, "sign in", chromedp.Do(ctx,
+		chromedp.SendKeys(css(`[data-testid="login-email"]`), mon.email),
+		chromedp.SendKeys(css(`[data-testid="login-password"]`), mon.passwd),
+		chromedp.Click(css(`[data-testid="login-submit"]`)),
+		chromedp.WaitVisible(css(`[data-testid="jobs-table"]`)),
+	))
+	if got := text(t, ctx, `[data-testid="user-email"]`); got != mon.email {
+		t.Errorf("signed in as %q", got)
+	}
+	if got := text(t, ctx, `[data-testid="empty-state"] strong`); got != "No jobs" {
+		t.Errorf("empty jobs page: got %q", got)
+	}
+
+	// A job appears after an ingest, without reloading the page (the 10 s poll).
+	eval[bool](t, ctx, `window.__noReload = true`)
+	ingest(t, ev("job.started", "INFO", "browser-job", "Job started", now.Add(-2*time.Minute), nil))
+	must(t, "wait for the polled row", chromedp.Do(ctx, chromedp.WaitVisible(css(`[data-testid="job-row"][data-job="browser-job"]`))))
+	if !eval[bool](t, ctx, `window.__noReload === true`) {
+		t.Errorf("the page reloaded")
+	}
+
+	// A message with markup is shown as text, never run.
+	evil := `<script>window.__xss = 1</script><img src=x onerror="window.__xss = 2">`
+	ingest(t, ev("job.failed", "ERROR", "browser-job", "boom "+evil, now.Add(-time.Minute), map[string]any{"durationMs": 1234}))
+	seedHistory(t, now)
+
+	// Filter events on submit; the filter lands in the URL and resets to page 1.
+	must(t, "events", chromedp.Do(ctx, chromedp.Navigate(mon.base+"/events?page=3"), chromedp.WaitVisible(css(`[data-testid="events-filters"]`))))
+	must(t, "filter", chromedp.Do(ctx, chromedp.SendKeys(css(`[data-testid="events-filters"] input[name="jobName"]`), "browser-job")))
+	_, err := chromedp.RunResponse(ctx, chromedp.Click(css(`[data-testid="events-filters"] button[type="submit"]`)))
+	must(t, "apply filters", err)
+	if loc := eval[string](t, ctx, `location.search`); loc != "?jobName=browser-job&scriptPath=&level=&eventType=&from=&to=" {
+		t.Errorf("filter URL: got %q", loc)
+	}
+	if n := eval[int](t, ctx, `document.querySelectorAll('[data-testid="event-row"]').length`); n != 2 {
+		t.Errorf("filtered rows: got %d, want 2", n)
+	}
+	msg := text(t, ctx, `[data-testid="event-message"]`)
+	if msg != "boom "+evil {
+		t.Errorf("message: got %q, want the markup as text", msg)
+	}
+	if eval[bool](t, ctx, `typeof window.__xss !== "undefined" || document.querySelector('[data-testid="events-table"] img') !== null`) {
+		t.Errorf("user markup was executed or rendered")
+	}
+
+	// Close an alert in place (htmx swaps the row).
+	must(t, "alerts", chromedp.Do(ctx, chromedp.Navigate(mon.base+"/alerts?jobName=browser-job&status=OPEN"),
+		chromedp.WaitVisible(css(`[data-testid="close-button"]`))))
+	screenshot(t, ctx, "alerts")
+	must(t, "close", chromedp.Do(ctx,
+		chromedp.SendKeys(css(`[data-testid="close-form"] input[name="reason"]`), "fixed in browser test"),
+		chromedp.Click(css(`[data-testid="close-button"]`)),
+		chromedp.WaitVisible(css(`[data-testid="closed-info"]`)),
+	))
+	if got := text(t, ctx, `[data-testid="closed-info"]`); got != "closed by "+mon.email+" (fixed in browser test)" {
+		t.Errorf("closed row: got %q", got)
+	}
+
+	// The other pages render with data (and feed the screenshots).
+	for _, p := range []struct{ name, path, ready string }{
+		{"overview", "/", `[data-testid="events-per-hour-svg"]`},
+		{"jobs", "/jobs", `[data-testid="job-row"]`},
+		{"job-detail", "/jobs/report-mailer", `[data-testid="run-durations-svg"]`},
+		{"events", "/events", `[data-testid="event-row"]`},
+		{"settings", "/settings", `[data-testid="settings-form"]`},
+		{"not-found", "/no-such-page", `[data-testid="not-found"]`},
+	} {
+		must(t, p.name, chromedp.Do(ctx, chromedp.Navigate(mon.base+p.path), chromedp.WaitVisible(css(p.ready))))
+		screenshot(t, ctx, p.name)
+	}
+	if got := text(t, ctx, `[data-testid="not-found"] h1`); got != "Page not found" {
+		t.Errorf("404 page: got %q", got)
+	}
+
+	// Sign out: back to /login, and the pages are closed again.
+	must(t, "sign out", chromedp.Do(ctx, chromedp.Click(css(`[data-testid="sign-out"]`)), chromedp.WaitVisible(css(`[data-testid="login"]`))))
+	must(t, "after sign-out", chromedp.Do(ctx, chromedp.Navigate(mon.base+"/alerts"), chromedp.WaitVisible(css(`[data-testid="login"]`))))
+}

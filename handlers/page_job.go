@@ -3,6 +3,7 @@ package handlers
 import (
 	"context"
 	"errors"
+	"strings"
 	"time"
 
 	"github.com/gofiber/fiber/v2"
@@ -21,11 +22,7 @@ const (
 
 // jobDetailPage is GET /jobs/:jobName; an unknown job answers 404 with the error banner.
 func (h *Handler) jobDetailPage(c *fiber.Ctx) error {
-	name, err := pathParam(c, "jobName")
-	if err != nil {
-		return err
-	}
-	detail, err := h.jobDetail(c.UserContext(), name, h.csrfToken(c))
+	detail, err := h.jobDetailFromPath(c)
 	if err != nil {
 		return err
 	}
@@ -36,17 +33,22 @@ func (h *Handler) jobDetailPage(c *fiber.Ctx) error {
 	return render(c, status, views.JobPage(views.JobProps{Chrome: h.chrome(c), Detail: detail}))
 }
 
-// jobDetailPartial is GET /partials/jobs/:jobName/detail.
+// jobDetailPartial is GET /partials/jobs/:jobName/detail (200 even for an unknown job, so the
+// poll keeps going until the job appears).
 func (h *Handler) jobDetailPartial(c *fiber.Ctx) error {
-	name, err := pathParam(c, "jobName")
-	if err != nil {
-		return err
-	}
-	detail, err := h.jobDetail(c.UserContext(), name, h.csrfToken(c))
+	detail, err := h.jobDetailFromPath(c)
 	if err != nil {
 		return err
 	}
 	return render(c, fiber.StatusOK, views.JobDetail(detail))
+}
+
+func (h *Handler) jobDetailFromPath(c *fiber.Ctx) (views.JobDetailProps, error) {
+	name, err := pathParam(c, "jobName")
+	if err != nil {
+		return views.JobDetailProps{}, err
+	}
+	return h.jobDetail(c.UserContext(), strings.Clone(name), h.csrfToken(c))
 }
 
 // jobDetail loads everything the Job Detail page shows; Check is nil for an unknown job.
@@ -62,6 +64,9 @@ func (h *Handler) jobDetail(ctx context.Context, name, csrf string) (views.JobDe
 		return p, err
 	}
 	p.Check, p.OpenAlerts, p.Events = &job.Check, job.OpenAlerts, job.Events
+	if p.Deliveries, err = h.deliveryViews(ctx, job.OpenAlerts...); err != nil {
+		return p, err
+	}
 	runs, err := h.st.JobRuns(ctx, name, jobRunsShown)
 	if err != nil {
 		return p, err

@@ -54,6 +54,22 @@
     if (document.visibilityState === "visible" && window.htmx) { refreshAll(); }
   });
 
+  // Errors of htmx requests (polls, in-place closes, form posts) show in the layout's one
+  // banner; a later successful request hides it again.
+  document.addEventListener("htmx:responseError", function (e) {
+    var box = document.getElementById("flash");
+    var msg = document.getElementById("flash-message");
+    if (!box || !msg) { return; }
+    var xhr = e.detail.xhr;
+    msg.textContent = (xhr && xhr.responseText ? xhr.responseText : "HTTP " + (xhr ? xhr.status : "error")).slice(0, 300);
+    box.hidden = false;
+  });
+  document.addEventListener("htmx:sendError", function () {
+    var box = document.getElementById("flash");
+    var msg = document.getElementById("flash-message");
+    if (box && msg) { msg.textContent = "The monitor could not be reached."; box.hidden = false; }
+  });
+
   // Busy labels: a form's submit button shows its data-busy text while the request runs.
   document.addEventListener("submit", function (e) {
     var btn = e.target.querySelector("button[data-busy]");
@@ -64,6 +80,8 @@
     }
   });
   document.addEventListener("htmx:afterRequest", function (e) {
+    var box = document.getElementById("flash");
+    if (box && e.detail.successful) { box.hidden = true; }
     var btn = e.detail.elt && e.detail.elt.querySelector && e.detail.elt.querySelector("button[data-label]");
     if (btn) {
       btn.textContent = btn.getAttribute("data-label");

@@ -75,7 +75,11 @@ func (h *Handler) alertsTable(c *fiber.Ctx) (views.AlertsTableProps, error) {
 	if hasNext {
 		rows = rows[:alertsPageSize]
 	}
-	return views.AlertsTableProps{Rows: rows, Filter: f, Page: page, HasNext: hasNext, CSRF: h.csrfToken(c)}, nil
+	ds, err := h.deliveryViews(c.UserContext(), rows...)
+	if err != nil {
+		return views.AlertsTableProps{}, err
+	}
+	return views.AlertsTableProps{Rows: rows, Filter: f, Page: page, HasNext: hasNext, CSRF: h.csrfToken(c), Deliveries: ds}, nil
 }
 
 // closeAlertForm is POST /alerts/:alertId/close from the dashboard: with htmx it answers the
@@ -106,8 +110,12 @@ func (h *Handler) closeAlertForm(c *fiber.Ctx) error {
 	if !isHTMX(c) {
 		return c.Redirect(back, fiber.StatusSeeOther)
 	}
-	if c.FormValue("view") == "job" {
-		return render(c, fiber.StatusOK, views.JobAlertRow(*a, h.csrfToken(c)))
+	ds, err := h.deliveryViews(c.UserContext(), *a)
+	if err != nil {
+		return err
 	}
-	return render(c, fiber.StatusOK, views.AlertRow(*a, h.csrfToken(c), back))
+	if c.FormValue("view") == "job" {
+		return render(c, fiber.StatusOK, views.JobAlertRow(*a, h.csrfToken(c), ds[a.ID]))
+	}
+	return render(c, fiber.StatusOK, views.AlertRow(*a, h.csrfToken(c), back, ds[a.ID]))
 }

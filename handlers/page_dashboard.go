@@ -25,7 +25,8 @@ func (h *Handler) overviewPage(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
-	return render(c, fiber.StatusOK, views.OverviewPage(views.OverviewProps{Chrome: h.chrome(c), Summary: sum, OpenAlerts: alerts}))
+	return render(c, fiber.StatusOK, views.OverviewPage(views.OverviewProps{Chrome: h.chrome(c), Summary: sum, OpenAlerts: alerts,
+		Delivery: h.deliveryHealth(c)}))
 }
 
 // overviewSummaryPartial is GET /partials/overview/summary.

@@ -33,7 +33,11 @@ func (h *Handler) settingsPage(c *fiber.Ctx) error {
 	if c.Query("saved") == "1" {
 		form.Notice = "Email alert settings saved."
 	}
-	return render(c, fiber.StatusOK, views.SettingsPage(views.SettingsProps{Chrome: h.chrome(c), Form: form}))
+	p := views.SettingsProps{Chrome: h.chrome(c), Form: form}
+	if err := h.fillDeliverySettings(c, &p); err != nil {
+		return err
+	}
+	return render(c, fiber.StatusOK, views.SettingsPage(p))
 }
 
 // settingsForm loads the stored settings (defaults: no recipients, FAILURE and MISSED).
@@ -107,7 +111,7 @@ func (h *Handler) settingsSubmit(c *fiber.Ctx) error {
 		if isHTMX(c) {
 			return render(c, fiber.StatusOK, views.SettingsForm(form))
 		}
-		return render(c, fiber.StatusBadRequest, views.SettingsPage(views.SettingsProps{Chrome: h.chrome(c), Form: form}))
+		return h.settingsWith(c, fiber.StatusBadRequest, func(p *views.SettingsProps) { p.Form = form })
 	}
 	b, err := json.Marshal(s)
 	if err != nil {

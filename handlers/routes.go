@@ -86,4 +86,5 @@ func (h *Handler) dashboardRoutes(app *fiber.App) {
 	app.Get("/partials/events/table", h.eventsTablePartial)
 	app.Get("/settings", h.settingsPage)
 	app.Post("/settings", h.settingsSubmit)
+	h.deliveryPageRoutes(app)
 }

@@ -269,7 +269,7 @@ func TestShellShowsUserOrAuthDisabledBanner(t *testing.T) {
 func TestAlertRowCloseForm(t *testing.T) {
 	open := models.Alert{ID: 12, JobName: "etl", AlertType: models.AlertFailure, Severity: models.SeverityError,
 		Status: models.AlertOpen, OpenedAt: "2026-03-04T09:00:00Z", Title: "Job failed"}
-	doc := renderDoc(t, AlertRow(open, "tok", "/alerts?status=OPEN"))
+	doc := renderDoc(t, AlertRow(open, "tok", "/alerts?status=OPEN", nil))
 	form := byTestID(doc, "close-form")
 	if got := form.AttrOr("action", ""); got != "/alerts/12/close" {
 		t.Errorf("action: got %q", got)
@@ -282,7 +282,7 @@ func TestAlertRowCloseForm(t *testing.T) {
 	}
 	closed := open
 	closed.Status, closed.ClosedAt, closed.ClosedBy, closed.ClosedReason = models.AlertClosed, ptr("2026-03-04T09:05:00Z"), ptr("a@b.c"), ptr("manual-ui")
-	doc = renderDoc(t, AlertRow(closed, "tok", "/alerts"))
+	doc = renderDoc(t, AlertRow(closed, "tok", "/alerts", nil))
 	if byTestID(doc, "close-form").Length() != 0 {
 		t.Errorf("closed row still has a close form")
 	}

@@ -263,6 +263,10 @@ func (n *Notifier) Tick(ctx context.Context, now time.Time) (NotifyStats, error)
 	var st NotifyStats
 	token := newToken()
 	nowMs, nowStr := now.UnixMilli(), telemetry.ServerTime(now)
+	// An idle pass only reads: no write transaction queues behind ingest when nothing is due.
+	if due, err := n.st.AnyDue(ctx, nowMs); err != nil || !due {
+		return st, err
+	}
 	var claimed []store.Delivery
 	err := n.write(ctx, func(tx *store.Tx) error {
 		claimed = nil

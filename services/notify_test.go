@@ -406,9 +406,16 @@ func TestLease(t *testing.T) {
 	hook := newWebhookServer(t, 200)
 	r := newNotifyRig(t, "", NotifierOptions{HTTPClient: hook.srv.Client()})
 	r.putChannels(ChannelWebhook, ChannelConfig{Name: "ops", URL: hook.srv.URL, EnabledAlertTypes: all()})
-	r.pass(r.n)
+	b := r.notifier("B")
+	if st := r.pass(b); st.Skipped || st.Claimed != 0 {
+		t.Fatalf("idle pass: %+v", st)
+	}
+	r.fail("first")
+	if st := r.pass(r.n); st.Sent != 1 {
+		t.Fatalf("lease holder: %+v", st)
+	}
 	r.fail("backup")
-	if st := r.pass(r.notifier("B")); !st.Skipped || st.Claimed != 0 {
+	if st := r.pass(b); !st.Skipped || st.Claimed != 0 {
 		t.Fatalf("second instance: %+v", st)
 	}
 	if st := r.pass(r.n); st.Sent != 1 {

@@ -5,7 +5,6 @@ import (
 	"database/sql"
 	"errors"
 	"fmt"
-	"strings"
 
 	"github.com/gulag/chief-monitor/models"
 )
@@ -184,13 +183,9 @@ func (s *Store) AlertDeliveries(ctx context.Context, alertIDs ...int64) ([]Deliv
 	if len(alertIDs) == 0 {
 		return nil, nil
 	}
-	marks := strings.TrimSuffix(strings.Repeat("?, ", len(alertIDs)), ", ")
-	args := make([]any, len(alertIDs))
-	for i, id := range alertIDs {
-		args[i] = id
-	}
-	rows, err := s.readDB.QueryContext(ctx, `SELECT `+deliveryColumns+` FROM alert_deliveries WHERE alert_id IN (`+
-		marks+`) ORDER BY id`, args...)
+	// Through gorm, which binds the list and each dialect's placeholders.
+	rows, err := s.db.WithContext(ctx).Raw(`SELECT `+deliveryColumns+` FROM alert_deliveries WHERE alert_id IN ?
+		ORDER BY id`, alertIDs).Rows()
 	if err != nil {
 		return nil, fmt.Errorf("store: deliveries: %w", err)
 	}
@@ -204,6 +199,18 @@ func (s *Store) AlertDeliveries(ctx context.Context, alertIDs ...int64) ([]Deliv
 		out = append(out, d)
 	}
 	return out, rows.Err()
+}
+
+// AnyDue reports whether a PENDING row is due at nowMs (its claim, if any, may be live). It
+// reads the reader pool, so an idle notifier pass costs no write.
+func (s *Store) AnyDue(ctx context.Context, nowMs int64) (bool, error) {
+	var n int64
+	err := s.db.WithContext(ctx).Raw(`SELECT COUNT(*) FROM (SELECT 1 FROM alert_deliveries
+		WHERE status = 'PENDING' AND next_attempt_at_ms <= ? LIMIT 1) due`, nowMs).Scan(&n).Error
+	if err != nil {
+		return false, fmt.Errorf("store: due deliveries: %w", err)
+	}
+	return n > 0, nil
 }
 
 // DeliveryStats is what the notifier's health needs from the table.
@@ -220,24 +227,16 @@ type DeliveryStats struct {
 func (s *Store) DeliveryStats(ctx context.Context, n int) (DeliveryStats, error) {
 	var st DeliveryStats
 	var oldest sql.NullInt64
-	err := s.readDB.QueryRowContext(ctx, `SELECT COUNT(*), MIN(next_attempt_at_ms) FROM alert_deliveries
-		WHERE status = 'PENDING'`).Scan(&st.Pending, &oldest)
+	err := s.db.WithContext(ctx).Raw(`SELECT COUNT(*), MIN(next_attempt_at_ms) FROM alert_deliveries
+		WHERE status = 'PENDING'`).Row().Scan(&st.Pending, &oldest)
 	if err != nil {
 		return st, fmt.Errorf("store: delivery stats: %w", err)
 	}
 	st.OverdueSinceMs = oldest.Int64
-	rows, err := s.readDB.QueryContext(ctx, `SELECT status FROM alert_deliveries WHERE delivery_key IS NOT NULL
-		AND status IN ('SENT', 'FAILED') ORDER BY attempted_at DESC, id DESC LIMIT ?`, n)
+	err = s.db.WithContext(ctx).Raw(`SELECT status FROM alert_deliveries WHERE delivery_key IS NOT NULL
+		AND status IN ('SENT', 'FAILED') ORDER BY attempted_at DESC, id DESC LIMIT ?`, n).Scan(&st.Recent).Error
 	if err != nil {
 		return st, fmt.Errorf("store: delivery stats: %w", err)
 	}
-	defer rows.Close()
-	for rows.Next() {
-		var v string
-		if err := rows.Scan(&v); err != nil {
-			return st, fmt.Errorf("store: delivery stats: %w", err)
-		}
-		st.Recent = append(st.Recent, v)
-	}
-	return st, rows.Err()
+	return st, nil
 }

@@ -41,7 +41,11 @@ func newFakeProvider(t *testing.T) *fakeProvider {
 	return f
 }
 
-func (f *fakeProvider) answer(code int, body string) { f.mu.Lock(); f.code, f.body = code, body; f.mu.Unlock() }
+func (f *fakeProvider) answer(code int, body string) {
+	f.mu.Lock()
+	f.code, f.body = code, body
+	f.mu.Unlock()
+}
 
 type settingsRig struct {
 	*apiRig

@@ -21,9 +21,16 @@ build:
 run: build
 	./scripts/run-demo.sh
 
-## test: every test (SQLite; PostgreSQL too when MONITOR_TEST_POSTGRES_URL is set)
+## test: every test on SQLite, then the whole suite again on PostgreSQL when
+## MONITOR_TEST_POSTGRES_URL is set (e.g. postgres://postgres@127.0.0.1:5432/test?sslmode=disable)
 test: build
 	$(GO) test $(TEST_FLAGS) $(PKGS)
+	@if [ -n "$$MONITOR_TEST_POSTGRES_URL" ]; then \
+		echo "== the same suite on PostgreSQL ($$MONITOR_TEST_POSTGRES_URL)"; \
+		MONITOR_TEST_DB=postgres $(GO) test $(TEST_FLAGS) $(PKGS); \
+	else \
+		echo "== PostgreSQL pass skipped: MONITOR_TEST_POSTGRES_URL is not set"; \
+	fi
 
 ## fuzz: each fuzz target for a short, bounded time (the committed corpus runs in `make test` too)
 FUZZ_TIME ?= 8s

@@ -65,7 +65,10 @@ type Handler struct {
 	sessions Sessions
 	validate *validator.Validate
 	now      func() time.Time
-	alerting alerting // alert-delivery settings and notifier (issue 5), see api_settings.go
+	// bigBodies admits one large JSON body (over bigBodyBytes) at a time into parsing, so a
+	// flood of huge requests cannot starve small ones of CPU.
+	bigBodies chan struct{}
+	alerting  alerting // alert-delivery settings and notifier (issue 5), see api_settings.go
 
 	// dashboard and browser sign-in (issue 4)
 	auth         *services.Auth
@@ -82,7 +85,7 @@ func New(opts Options, st *store.Store, w *services.Writer, status *services.Sta
 		log = slog.New(slog.DiscardHandler)
 	}
 	h := &Handler{opts: opts, log: log, st: st, writer: w, status: status, sessions: sessions,
-		validate: newValidator(), now: func() time.Time { return time.Now().UTC() }}
+		validate: newValidator(), now: func() time.Time { return time.Now().UTC() }, bigBodies: make(chan struct{}, 1)}
 	h.initDashboard()
 	return h
 }

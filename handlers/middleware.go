@@ -16,6 +16,9 @@ import (
 // MaxBodyBytes is the request body limit of the reference (2 MB), also applied after inflating.
 const MaxBodyBytes = 2 * 1024 * 1024
 
+// bigBodyBytes is the size from which a body waits for its turn to be parsed (Handler.bigBodies).
+const bigBodyBytes = 256 * 1024
+
 const (
 	localsBody  = "jsonBody"
 	localsActor = "actor"
@@ -62,6 +65,14 @@ func (h *Handler) parseBody(c *fiber.Ctx) error {
 	trimmed := bytes.TrimSpace(body)
 	if len(trimmed) == 0 {
 		return c.Next()
+	}
+	if len(trimmed) > bigBodyBytes && h.bigBodies != nil {
+		select {
+		case h.bigBodies <- struct{}{}:
+		case <-c.Context().Done():
+			return fiber.NewError(fiber.StatusServiceUnavailable, "Server is shutting down")
+		}
+		defer func() { <-h.bigBodies }()
 	}
 	if trimmed[0] != '{' && trimmed[0] != '[' {
 		return fiber.NewError(fiber.StatusBadRequest, "Request body must be a JSON object or array")

@@ -8,3 +8,8 @@ import "embed"
 //
 //go:embed sqlite/*.sql
 var SQLite embed.FS
+
+// Postgres holds the migrations for PostgreSQL, numbered like SQLite's.
+//
+//go:embed postgres/*.sql
+var Postgres embed.FS

@@ -48,8 +48,9 @@ func startMonitor(t *testing.T, dbPath string, env ...string) *proc {
 	port := testutil.FreePort(t)
 	cmd := exec.Command(monitorBin)
 	cmd.Dir = t.TempDir()
-	cmd.Env = append([]string{"PATH=" + os.Getenv("PATH"), "MONITOR_HOST=127.0.0.1", fmt.Sprintf("MONITOR_PORT=%d", port),
-		"MONITOR_DB_PATH=" + dbPath}, env...)
+	cmd.Env = append([]string{"PATH=" + os.Getenv("PATH"), "MONITOR_HOST=127.0.0.1", fmt.Sprintf("MONITOR_PORT=%d", port)},
+		testutil.DatabaseEnv(t, dbPath)...)
+	cmd.Env = append(cmd.Env, env...)
 	p := &proc{t: t, cmd: cmd, base: fmt.Sprintf("http://127.0.0.1:%d", port), logs: &bytes.Buffer{}}
 	cmd.Stdout, cmd.Stderr = p.logs, p.logs
 	if err := cmd.Start(); err != nil {

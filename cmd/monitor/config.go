@@ -21,6 +21,7 @@ type Config struct {
 	Host                string `env:"MONITOR_HOST"`
 	Port                int    `env:"MONITOR_PORT" validate:"min=1,max=65535"`
 	DBPath              string `env:"MONITOR_DB_PATH" validate:"required"`
+	DBURL               string `env:"MONITOR_DB_URL"`
 	APIKey              string `env:"MONITOR_API_KEY"`
 	IngestAPIKey        string `env:"MONITOR_INGEST_API_KEY"`
 	AllowOpenIngest     bool   `env:"MONITOR_ALLOW_OPEN_INGEST"`
@@ -144,6 +145,7 @@ func LoadConfig(lookup lookupFunc) (*Config, error) {
 		Host:               strings.TrimSpace(str("MONITOR_HOST", defHost)),
 		Port:               integer("MONITOR_PORT", integer("PORT", 7410)),
 		DBPath:             str("MONITOR_DB_PATH", "./monitor.sqlite"),
+		DBURL:              strings.TrimSpace(str("MONITOR_DB_URL", "")),
 		APIKey:             str("MONITOR_API_KEY", ""),
 		IngestAPIKey:       str("MONITOR_INGEST_API_KEY", ""),
 		AllowOpenIngest:    boolean("MONITOR_ALLOW_OPEN_INGEST", false),
@@ -283,6 +285,12 @@ func (c *Config) derive(lookup lookupFunc) error {
 			add(strings.TrimSpace(o))
 		}
 	}
+	if c.DBURL != "" {
+		u, err := url.Parse(c.DBURL)
+		if err != nil || (u.Scheme != "postgres" && u.Scheme != "postgresql") {
+			return &ConfigError{"MONITOR_DB_URL", "must be a postgres:// or postgresql:// URL"}
+		}
+	}
 	for _, p := range c.TrustedProxies {
 		if _, _, err := net.ParseCIDR(p); err != nil && net.ParseIP(p) == nil {
 			return &ConfigError{"MONITOR_TRUSTED_PROXIES", fmt.Sprintf("%q is neither an IP address nor a CIDR range", p)}
@@ -381,7 +389,7 @@ func (c *Config) LogValues() []any {
 		}
 		return "(set, " + strconv.Itoa(len(s)) + " chars)"
 	}
-	return []any{"host", c.Host, "port", c.Port, "db_path", c.DBPath, "api_key", mask(c.APIKey),
+	return []any{"host", c.Host, "port", c.Port, "db_path", c.DBPath, "db_url", redactURL(c.DBURL), "api_key", mask(c.APIKey),
 		"ingest_api_key", mask(c.IngestAPIKey), "auth_enabled", c.AuthEnabled, "auth_secret", mask(c.AuthSecret),
 		"base_url", c.BaseURL, "admin_email", c.AuthAdminEmail, "admin_password", mask(c.AuthAdminPassword),
 		"resend_api_key", mask(c.ResendAPIKey), "resend_from", c.ResendFromEmail, "resend_api_base", c.ResendAPIBase,
@@ -394,3 +402,15 @@ func (c *Config) LogValues() []any {
 }
 
 var configType = reflect.TypeOf(Config{})
+
+// redactURL hides the password of a database URL for logs.
+func redactURL(raw string) string {
+	if raw == "" {
+		return "(unset: SQLite)"
+	}
+	u, err := url.Parse(raw)
+	if err != nil {
+		return "(unparsable)"
+	}
+	return u.Redacted()
+}

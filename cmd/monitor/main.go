@@ -60,7 +60,7 @@ func run(args []string) int {
 	defer stop()
 	switch cmd {
 	case "migrate":
-		st, err := store.Open(ctx, store.Options{Path: cfg.DBPath})
+		st, err := store.Open(ctx, store.Options{Path: cfg.DBPath, URL: cfg.DBURL})
 		if err != nil {
 			log.Error("Migration failed", "error", err)
 			return 1
@@ -172,7 +172,7 @@ func serve(ctx context.Context, cfg *Config, log *slog.Logger) error {
 	if cfg.APIKey == "" && cfg.IngestAPIKey == "" {
 		log.Warn("Ingest is open: no MONITOR_API_KEY is set, anyone who can reach the port can post events")
 	}
-	st, err := store.Open(ctx, store.Options{Path: cfg.DBPath})
+	st, err := store.Open(ctx, store.Options{Path: cfg.DBPath, URL: cfg.DBURL})
 	if err != nil {
 		return err
 	}

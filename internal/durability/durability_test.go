@@ -16,7 +16,6 @@ import (
 	"testing"
 	"time"
 
-	"github.com/glebarez/sqlite"
 	"github.com/gulag/chief-monitor/internal/testutil"
 )
 
@@ -160,11 +159,7 @@ func TestKillNineLosesNoAcknowledgedEvent(t *testing.T) {
 
 func storedEventIDs(t *testing.T, path string) []string {
 	t.Helper()
-	db, err := sql.Open(sqlite.DriverName, "file:"+path+"?_pragma=busy_timeout(5000)")
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer db.Close()
+	db := testutil.OpenSQL(t, path)
 	rows, err := db.Query(`SELECT event_id FROM telemetry_events`)
 	if err != nil {
 		t.Fatal(err)
@@ -225,11 +220,7 @@ func TestKillNineDuringEvaluatorPassesOpensNoDuplicateAlert(t *testing.T) {
 
 func missedCounts(t *testing.T, path string) (open, total int) {
 	t.Helper()
-	db, err := sql.Open(sqlite.DriverName, "file:"+path+"?_pragma=busy_timeout(5000)")
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer db.Close()
+	db := testutil.OpenSQL(t, path)
 	if err := db.QueryRow(`SELECT COUNT(*) FILTER (WHERE status = 'OPEN'), COUNT(*) FROM alerts WHERE alert_type = 'MISSED'`).
 		Scan(&open, &total); err != nil {
 		t.Fatal(err)

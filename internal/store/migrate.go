@@ -31,6 +31,12 @@ func Migrations(d Dialect) ([]Migration, error) {
 			return nil, fmt.Errorf("store: migrations: %w", err)
 		}
 		fsys = sub
+	case Postgres:
+		sub, err := fs.Sub(migrations.Postgres, "postgres")
+		if err != nil {
+			return nil, fmt.Errorf("store: migrations: %w", err)
+		}
+		fsys = sub
 	default:
 		return nil, fmt.Errorf("store: migrations: unknown dialect %q", d)
 	}
@@ -69,6 +75,18 @@ func (s *Store) migrate(ctx context.Context) error {
 	if _, err := s.writeDB.ExecContext(ctx, `CREATE TABLE IF NOT EXISTS schema_migrations (
 		version INTEGER PRIMARY KEY, name TEXT NOT NULL, applied_at TEXT NOT NULL)`); err != nil {
 		return fmt.Errorf("store: migrate: ledger: %w", err)
+	}
+	if s.dialect == Postgres {
+		// Several instances may start together: one migrates, the others wait for it.
+		conn, err := s.writeDB.Conn(ctx)
+		if err != nil {
+			return fmt.Errorf("store: migrate: %w", err)
+		}
+		defer conn.Close()
+		if _, err := conn.ExecContext(ctx, `SELECT pg_advisory_lock(74107410)`); err != nil {
+			return fmt.Errorf("store: migrate: lock: %w", err)
+		}
+		defer func() { _, _ = conn.ExecContext(context.Background(), `SELECT pg_advisory_unlock(74107410)`) }()
 	}
 	applied := map[int]bool{}
 	rows, err := s.writeDB.QueryContext(ctx, `SELECT version FROM schema_migrations`)

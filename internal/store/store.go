@@ -12,6 +12,7 @@ import (
 	"time"
 
 	"github.com/glebarez/sqlite"
+	"gorm.io/driver/postgres"
 	"gorm.io/gorm"
 	"gorm.io/gorm/logger"
 )
@@ -21,6 +22,8 @@ var ErrNotFound = errors.New("store: not found")
 
 // Options configure Open.
 type Options struct {
+	// URL selects PostgreSQL (postgres://…); when empty, SQLite at Path is used.
+	URL string
 	// Path is the SQLite file. Its parent directory must exist.
 	Path string
 	// ReadConns bounds the reader pool (default 4).
@@ -49,6 +52,9 @@ const (
 // Open opens (creating if needed) the SQLite database at opts.Path, applies pending migrations
 // and returns the Store.
 func Open(ctx context.Context, opts Options) (*Store, error) {
+	if opts.URL != "" {
+		return openPostgresStore(ctx, opts)
+	}
 	if strings.TrimSpace(opts.Path) == "" {
 		return nil, errors.New("store: open: empty database path")
 	}
@@ -152,4 +158,48 @@ func (s *Store) Write(ctx context.Context, fn func(*Tx) error) error {
 		return fmt.Errorf("store: commit: %w", err)
 	}
 	return nil
+}
+
+// openPostgresStore opens PostgreSQL at opts.URL: a small writer pool for the write transactions
+// and a reader pool behind gorm, both through the placeholder-rebinding driver.
+func openPostgresStore(ctx context.Context, opts Options) (*Store, error) {
+	writeDB, err := openPostgres(opts.URL)
+	if err != nil {
+		return nil, fmt.Errorf("store: open postgres: %w", err)
+	}
+	writeDB.SetMaxOpenConns(3)
+	writeDB.SetMaxIdleConns(3)
+	if err := writeDB.PingContext(ctx); err != nil {
+		_ = writeDB.Close() // the open failed; the close error adds nothing
+		return nil, fmt.Errorf("store: open postgres: %w", err)
+	}
+	s := &Store{writeDB: writeDB, dialect: Postgres}
+	if err := s.migrate(ctx); err != nil {
+		_ = writeDB.Close()
+		return nil, err
+	}
+	readDB, err := openPostgres(opts.URL)
+	if err != nil {
+		_ = writeDB.Close()
+		return nil, fmt.Errorf("store: open postgres reader: %w", err)
+	}
+	n := opts.ReadConns
+	if n <= 0 {
+		n = 8
+	}
+	readDB.SetMaxOpenConns(n)
+	readDB.SetMaxIdleConns(n)
+	gdb, err := gorm.Open(postgres.New(postgres.Config{Conn: readDB}), &gorm.Config{
+		Logger:                 logger.Discard,
+		SkipDefaultTransaction: true,
+		PrepareStmt:            true,
+		NowFunc:                func() time.Time { return time.Now().UTC() },
+	})
+	if err != nil {
+		_ = writeDB.Close()
+		_ = readDB.Close()
+		return nil, fmt.Errorf("store: open gorm: %w", err)
+	}
+	s.db, s.readDB, s.stmts = gdb, readDB, newStmtCache(writeDB)
+	return s, nil
 }

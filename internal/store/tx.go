@@ -146,8 +146,12 @@ func placeholders(n int) string {
 // Within the write transaction rowids of one statement are consecutive, so the IDs follow from
 // the last one.
 func (t *Tx) InsertEvents(evs []*models.TelemetryEvent) error {
-	for start := 0; start < len(evs); start += insertChunk {
-		part := evs[start:min(start+insertChunk, len(evs))]
+	chunk := insertChunk
+	if t.s.dialect == Postgres {
+		chunk = 500 // pgx binds linearly; fewer statements mean fewer round trips
+	}
+	for start := 0; start < len(evs); start += chunk {
+		part := evs[start:min(start+chunk, len(evs))]
 		var b strings.Builder
 		b.WriteString("INSERT INTO telemetry_events (" + eventColumns + ") VALUES ")
 		args := make([]any, 0, len(part)*16)
@@ -160,6 +164,12 @@ func (t *Tx) InsertEvents(evs []*models.TelemetryEvent) error {
 				e.JobName, e.ScriptPath, e.RunID, e.ScheduledFor, e.Success, e.ReturnCode, e.DurationMs, e.MetadataJSON,
 				e.EventAtMs, e.EventID)
 		}
+		if t.s.dialect == Postgres {
+			if err := t.insertReturning(b.String()+" RETURNING id", args, part); err != nil {
+				return err
+			}
+			continue
+		}
 		res, err := t.tx.ExecContext(t.ctx, b.String(), args...)
 		if err != nil {
 			return fmt.Errorf("store: insert events: %w", err)
@@ -171,6 +181,33 @@ func (t *Tx) InsertEvents(evs []*models.TelemetryEvent) error {
 		for i, e := range part {
 			e.ID = last - int64(len(part)-1-i)
 		}
+	}
+	return nil
+}
+
+// insertReturning runs a multi-row INSERT … RETURNING id (PostgreSQL, which returns the rows of
+// a VALUES list in order) and sets the IDs.
+func (t *Tx) insertReturning(query string, args []any, part []*models.TelemetryEvent) error {
+	rows, err := t.tx.QueryContext(t.ctx, query, args...)
+	if err != nil {
+		return fmt.Errorf("store: insert events: %w", err)
+	}
+	defer rows.Close()
+	i := 0
+	for rows.Next() {
+		if i >= len(part) {
+			return fmt.Errorf("store: insert events: more ids than rows")
+		}
+		if err := rows.Scan(&part[i].ID); err != nil {
+			return fmt.Errorf("store: insert events: %w", err)
+		}
+		i++
+	}
+	if err := rows.Err(); err != nil {
+		return fmt.Errorf("store: insert events: %w", err)
+	}
+	if i != len(part) {
+		return fmt.Errorf("store: insert events: %d ids for %d rows", i, len(part))
 	}
 	return nil
 }

@@ -5,23 +5,100 @@ package testutil
 import (
 	"bytes"
 	"context"
+	"crypto/sha1"
+	"database/sql"
+	"encoding/hex"
 	"fmt"
 	"net"
 	"net/http"
 	"os"
 	"os/exec"
 	"path/filepath"
+	"strings"
 	"sync"
 	"testing"
 	"time"
 
+	_ "github.com/glebarez/go-sqlite" // registers the "sqlite" driver for OpenSQL
 	"github.com/gulag/chief-monitor/internal/store"
+	_ "github.com/jackc/pgx/v5/stdlib" // registers the "pgx" driver
 )
 
-// NewStore opens a fresh, migrated SQLite store in t.TempDir and closes it at cleanup.
+// PostgresURL is the server the suite runs against in its PostgreSQL pass: set when
+// MONITOR_TEST_DB=postgres, from MONITOR_TEST_POSTGRES_URL.
+func PostgresURL() string {
+	if os.Getenv("MONITOR_TEST_DB") != "postgres" {
+		return ""
+	}
+	return os.Getenv("MONITOR_TEST_POSTGRES_URL")
+}
+
+// schemaURL creates (if needed) a schema named after key on the test server and returns a URL
+// whose connections use it. The schema is dropped at cleanup.
+func schemaURL(t testing.TB, base, key string) string {
+	t.Helper()
+	sum := sha1.Sum([]byte(key))
+	name := "t_" + hex.EncodeToString(sum[:8])
+	db, err := sql.Open("pgx", base)
+	if err != nil {
+		t.Fatalf("postgres: %v", err)
+	}
+	defer db.Close()
+	if _, err := db.Exec(`CREATE SCHEMA IF NOT EXISTS ` + name); err != nil {
+		t.Fatalf("postgres: create schema: %v", err)
+	}
+	t.Cleanup(func() {
+		db, err := sql.Open("pgx", base)
+		if err == nil {
+			_, _ = db.Exec(`DROP SCHEMA IF EXISTS ` + name + ` CASCADE`)
+			db.Close()
+		}
+	})
+	sep := "?"
+	if strings.Contains(base, "?") {
+		sep = "&"
+	}
+	return base + sep + "search_path=" + name
+}
+
+// DatabaseEnv is the environment that points a monitor binary at the database "path": the
+// SQLite file itself, or in the PostgreSQL pass a schema of the test server named after it.
+func DatabaseEnv(t testing.TB, path string) []string {
+	t.Helper()
+	if base := PostgresURL(); base != "" {
+		return []string{"MONITOR_DB_PATH=" + path, "MONITOR_DB_URL=" + schemaURL(t, base, path)}
+	}
+	return []string{"MONITOR_DB_PATH=" + path}
+}
+
+// OpenSQL opens the database "path" directly (SQLite file, or its PostgreSQL schema), for
+// tests that inspect what a monitor binary stored. Queries use "?" placeholders on SQLite and
+// "$n" on PostgreSQL; use Q to write them once.
+func OpenSQL(t testing.TB, path string) *sql.DB {
+	t.Helper()
+	var db *sql.DB
+	var err error
+	if base := PostgresURL(); base != "" {
+		db, err = sql.Open("pgx", schemaURL(t, base, path))
+	} else {
+		db, err = sql.Open("sqlite", "file:"+path+"?_pragma=busy_timeout(5000)")
+	}
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { db.Close() })
+	return db
+}
+
+// NewStore opens a fresh, migrated store and closes it at cleanup: SQLite in t.TempDir, or a
+// fresh schema on the test PostgreSQL server in the suite's PostgreSQL pass.
 func NewStore(t testing.TB) *store.Store {
 	t.Helper()
-	st, err := store.Open(context.Background(), store.Options{Path: filepath.Join(t.TempDir(), "monitor.sqlite")})
+	opts := store.Options{Path: filepath.Join(t.TempDir(), "monitor.sqlite")}
+	if base := PostgresURL(); base != "" {
+		opts.URL = schemaURL(t, base, opts.Path)
+	}
+	st, err := store.Open(context.Background(), opts)
 	if err != nil {
 		t.Fatalf("open store: %v", err)
 	}
@@ -94,7 +171,8 @@ func StartMonitor(t testing.TB, bin string, port int, dbPath string, env ...stri
 	cmd := exec.Command(bin, "serve")
 	cmd.Dir = filepath.Dir(dbPath)
 	cmd.Env = append([]string{"PATH=" + os.Getenv("PATH"), "MONITOR_HOST=127.0.0.1", fmt.Sprintf("MONITOR_PORT=%d", port),
-		"MONITOR_DB_PATH=" + dbPath, "MONITOR_LOG_LEVEL=warn"}, env...)
+		"MONITOR_LOG_LEVEL=warn"}, DatabaseEnv(t, dbPath)...)
+	cmd.Env = append(cmd.Env, env...)
 	p := &Proc{Cmd: cmd, Base: fmt.Sprintf("http://127.0.0.1:%d", port), Logs: &SyncBuffer{}}
 	cmd.Stdout, cmd.Stderr = p.Logs, p.Logs
 	if err := cmd.Start(); err != nil {

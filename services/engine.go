@@ -108,6 +108,19 @@ func (e *engine) check(job string, patch CheckPatch) (*checkEntry, error) {
 	return ce, nil
 }
 
+// preload locks (creating with the defaults where missing) the check rows of the given jobs in
+// one ordered statement. Only PostgreSQL needs it: there other instances write concurrently.
+func (e *engine) preload(jobs []string) error {
+	rows, err := e.tx.LockChecks(jobs, e.nowStr)
+	if err != nil {
+		return err
+	}
+	for job, c := range rows {
+		e.checks[job] = &checkEntry{c: *c, orig: *c}
+	}
+	return nil
+}
+
 // flush writes every changed check row.
 func (e *engine) flush() error {
 	for _, ce := range e.checks {

@@ -349,7 +349,7 @@ func TestRetentionDeletesOnlyOldEventsInChunks(t *testing.T) {
 	evs = append(evs, ev("worker.message", "j", "2099-01-01T00:00:00Z", "")) // far future: pruned by receipt
 	r.ingest(evs...)
 	r.ingest(ev("job.failed", "j", "2026-02-28T00:00:01Z", ""))
-	ret := NewRetention(r.w, slog.New(slog.DiscardHandler), 30, time.Hour)
+	ret := NewRetention(r.w, slog.New(slog.DiscardHandler), 30, time.Hour, "test")
 	ret.chunk = 10
 	n, err := ret.Tick(context.Background(), testutil.Time(t, "2026-03-05T00:00:00Z"))
 	if err != nil || n != 25 {
@@ -394,5 +394,22 @@ func TestInsertedIDsMatchRows(t *testing.T) {
 		if e.JobName == nil || *e.JobName != c.JobName || e.EventAtMs != *c.LatestEventMs {
 			t.Fatalf("job %s: latest event id %d is %+v", c.JobName, *c.LatestEventID, e)
 		}
+	}
+}
+
+func TestRetentionLeaseKeepsASecondInstanceOut(t *testing.T) {
+	r := newRig(t)
+	r.at("2026-03-01T00:00:00Z").ingest(ev("worker.message", "j", "2026-01-01T00:00:00Z", ""))
+	a := NewRetention(r.w, slog.New(slog.DiscardHandler), 30, time.Hour, "a")
+	b := NewRetention(r.w, slog.New(slog.DiscardHandler), 30, time.Hour, "b")
+	if n, err := a.Tick(context.Background(), testutil.Time(t, "2026-03-05T00:00:00Z")); err != nil || n != 1 {
+		t.Fatalf("holder a: %d %v", n, err)
+	}
+	r.ingest(ev("worker.message", "j", "2026-01-01T00:00:00Z", ""))
+	if n, _ := b.Tick(context.Background(), testutil.Time(t, "2026-03-05T00:30:00Z")); n != 0 {
+		t.Fatalf("b pruned %d while a holds the lease", n)
+	}
+	if n, _ := b.Tick(context.Background(), testutil.Time(t, "2026-03-05T02:00:01Z")); n != 1 {
+		t.Fatalf("b did not take over the lapsed lease: %d", n)
 	}
 }

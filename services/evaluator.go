@@ -128,13 +128,15 @@ type Retention struct {
 	log      *slog.Logger
 	days     int
 	interval time.Duration
+	holder   string
 	chunk    int
 	now      func() time.Time
 }
 
-// NewRetention returns a retention loop keeping days of events.
-func NewRetention(w *Writer, log *slog.Logger, days int, interval time.Duration) *Retention {
-	return &Retention{w: w, log: log, days: days, interval: interval, chunk: 2000, now: utcNow}
+// NewRetention returns a retention loop keeping days of events. holder identifies this
+// instance in the retention lease.
+func NewRetention(w *Writer, log *slog.Logger, days int, interval time.Duration, holder string) *Retention {
+	return &Retention{w: w, log: log, days: days, interval: interval, holder: holder, chunk: 2000, now: utcNow}
 }
 
 // Run prunes every interval until ctx ends; the first pass comes one interval after start.
@@ -161,6 +163,15 @@ func (r *Retention) Run(ctx context.Context) {
 func (r *Retention) Tick(ctx context.Context, now time.Time) (int64, error) {
 	cutoff := now.Add(-time.Duration(r.days) * 24 * time.Hour)
 	cutoffMs, cutoffStr, nowStr := cutoff.UnixMilli(), telemetry.ServerTime(cutoff), telemetry.ServerTime(now)
+	// One pass at a time across instances; a dead holder's lease lapses after two intervals.
+	var mine bool
+	if err := r.w.Do(ctx, func(tx *store.Tx) error {
+		var err error
+		mine, err = tx.TryLease("retention", r.holder, now.UnixMilli(), now.Add(2*r.interval).UnixMilli(), nowStr)
+		return err
+	}); err != nil || !mine {
+		return 0, err
+	}
 	var total int64
 	for _, byReceipt := range []bool{false, true} {
 		for {

@@ -311,6 +311,21 @@ func insertGroup(tx *store.Tx, group []work) (int64, error) {
 	return int64(len(rows)), nil
 }
 
+// groupJobs lists the distinct job names of the stored events of a group.
+func groupJobs(group []work) []string {
+	seen := map[string]bool{}
+	var out []string
+	for _, wk := range group {
+		for i := range wk.batch.events {
+			if j := wk.batch.events[i].JobName; j != nil && wk.batch.events[i].ID != 0 && !seen[*j] {
+				seen[*j] = true
+				out = append(out, *j)
+			}
+		}
+	}
+	return out
+}
+
 // applyGroup runs the group's transaction: insert every event, apply it to the engine, write
 // the changed check rows and the event count once.
 func (w *Writer) applyGroup(group []work) error {
@@ -322,6 +337,11 @@ func (w *Writer) applyGroup(group []work) error {
 		stored, err := insertGroup(tx, group)
 		if err != nil {
 			return err
+		}
+		if w.st.Dialect() == store.Postgres {
+			if err := eng.preload(groupJobs(group)); err != nil {
+				return err
+			}
 		}
 		for _, wk := range group {
 			b := wk.batch

@@ -209,7 +209,7 @@ func serve(ctx context.Context, cfg *Config, log *slog.Logger) error {
 	var loops sync.WaitGroup
 	holder := instanceID()
 	eval := services.NewEvaluator(writer, log, time.Duration(cfg.EvaluatorInterval)*time.Second, holder)
-	ret := services.NewRetention(writer, log, cfg.RetentionDays, time.Duration(cfg.RetentionInterval)*time.Second)
+	ret := services.NewRetention(writer, log, cfg.RetentionDays, time.Duration(cfg.RetentionInterval)*time.Second, holder)
 	loops.Add(3)
 	go func() { defer loops.Done(); eval.Run(loopCtx) }()
 	go func() { defer loops.Done(); ret.Run(loopCtx) }()

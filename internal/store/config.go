@@ -129,7 +129,11 @@ func (s *Store) Presence(ctx context.Context) (*Presence, error) {
 
 // PresenceForUpdate returns the stored presence inside a write transaction.
 func (t *Tx) PresenceForUpdate() (*Presence, error) {
-	row, err := t.queryRow(`SELECT value_json FROM service_config WHERE key = ?`, keyPresence)
+	q := `SELECT value_json FROM service_config WHERE key = ?`
+	if t.s.dialect == Postgres {
+		q += ` FOR UPDATE`
+	}
+	row, err := t.queryRow(q, keyPresence)
 	if err != nil {
 		return nil, err
 	}

@@ -5,6 +5,7 @@ import (
 	"database/sql"
 	"errors"
 	"fmt"
+	"sort"
 	"strings"
 
 	"github.com/gulag/chief-monitor/models"
@@ -251,6 +252,49 @@ func (t *Tx) Check(job string) (*models.CheckState, error) {
 		return nil, fmt.Errorf("store: load check: %w", err)
 	}
 	return &c, nil
+}
+
+// LockChecks creates the missing check rows of jobs with the defaults and locks every one of
+// them, in job-name order, for the rest of the transaction. Several instances writing the same
+// jobs then queue on the rows instead of deadlocking or losing updates (PostgreSQL).
+func (t *Tx) LockChecks(jobs []string, now string) (map[string]*models.CheckState, error) {
+	out := map[string]*models.CheckState{}
+	if len(jobs) == 0 {
+		return out, nil
+	}
+	sorted := append([]string(nil), jobs...)
+	sort.Strings(sorted)
+	var b strings.Builder
+	args := make([]any, 0, 2*len(sorted))
+	for i, j := range sorted {
+		if i > 0 {
+			b.WriteByte(',')
+		}
+		b.WriteString("(?, TRUE, TRUE, TRUE, 120, 'UP', 0, ?)")
+		args = append(args, j, now)
+	}
+	if _, err := t.tx.ExecContext(t.ctx, `INSERT INTO check_states (job_name, enabled, alert_on_failure, alert_on_miss,
+		grace_seconds, status, consecutive_failures, updated_at) VALUES `+b.String()+` ON CONFLICT (job_name) DO NOTHING`, args...); err != nil {
+		return nil, fmt.Errorf("store: lock checks: %w", err)
+	}
+	names := make([]any, len(sorted))
+	for i, j := range sorted {
+		names[i] = j
+	}
+	rows, err := t.tx.QueryContext(t.ctx, `SELECT `+checkColumns+` FROM check_states WHERE job_name IN (`+
+		placeholders(len(sorted))+`) ORDER BY job_name FOR UPDATE`, names...)
+	if err != nil {
+		return nil, fmt.Errorf("store: lock checks: %w", err)
+	}
+	defer rows.Close()
+	for rows.Next() {
+		var c models.CheckState
+		if err := scanCheck(rows, &c); err != nil {
+			return nil, fmt.Errorf("store: lock checks: %w", err)
+		}
+		out[c.JobName] = &c
+	}
+	return out, rows.Err()
 }
 
 // InsertCheck creates a job's check row.

@@ -77,6 +77,9 @@ type TelemetryEvent struct {
 	MetadataJSON string  `gorm:"column:metadata_json"`
 	EventAtMs    int64   `gorm:"column:event_at_ms"`
 	EventID      *string `gorm:"column:event_id"`
+	// ServerTimed is set at ingest when the producer sent no eventAt: the event is "now" and
+	// can never be a late replay. Not stored.
+	ServerTimed bool `gorm:"-"`
 }
 
 // TableName maps the struct to the reference table name.

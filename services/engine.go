@@ -246,12 +246,17 @@ func (e *engine) heartbeat(c *models.CheckState, ev *models.TelemetryEvent) erro
 	if SatisfiesExpectation(*c, ev.EventAtMs) {
 		c.SatisfiedExpectedAt = c.ExpectedNextAt
 	}
-	// A4: a heartbeat older than the last one moves nothing backwards and changes no alert.
-	if c.LastHeartbeatMs == nil || ev.EventAtMs >= *c.LastHeartbeatMs {
+	// A4: a heartbeat older than the last one (a replay) moves nothing backwards and changes no
+	// alert. An event the server timed itself is news even when a concurrent request with a
+	// later receipt time was applied first; it only never moves a timestamp backwards.
+	newer := c.LastHeartbeatMs == nil || ev.EventAtMs >= *c.LastHeartbeatMs
+	if newer {
+		c.LastHeartbeatAt, c.LastHeartbeatMs = ptr(ev.EventAt), ptr(ev.EventAtMs)
+	}
+	if newer || ev.ServerTimed {
 		if _, err := e.tx.CloseOpenAlerts(job, models.AlertRecovery, e.nowStr, models.CloseAutoHeartbeat); err != nil {
 			return err
 		}
-		c.LastHeartbeatAt, c.LastHeartbeatMs = ptr(ev.EventAt), ptr(ev.EventAtMs)
 		c.Status = models.StatusUp
 		if c.AlertOnMiss {
 			n, err := e.tx.CloseOpenAlerts(job, models.AlertMissed, e.nowStr, models.CloseAutoHeartbeat)
@@ -272,19 +277,24 @@ func (e *engine) heartbeat(c *models.CheckState, ev *models.TelemetryEvent) erro
 		return nil
 	}
 	// A4: an outcome older than the latest recorded outcome is history, not news.
-	if (c.LastSuccessMs != nil && ev.EventAtMs < *c.LastSuccessMs) || (c.LastFailureMs != nil && ev.EventAtMs < *c.LastFailureMs) {
+	if !ev.ServerTimed && ((c.LastSuccessMs != nil && ev.EventAtMs < *c.LastSuccessMs) ||
+		(c.LastFailureMs != nil && ev.EventAtMs < *c.LastFailureMs)) {
 		return nil
 	}
 	if failure {
 		c.ConsecutiveFailures++
-		c.LastFailureAt, c.LastFailureMs = ptr(ev.EventAt), ptr(ev.EventAtMs)
+		if c.LastFailureMs == nil || ev.EventAtMs >= *c.LastFailureMs {
+			c.LastFailureAt, c.LastFailureMs = ptr(ev.EventAt), ptr(ev.EventAtMs)
+		}
 		if c.AlertOnFailure {
 			details := orderedJSON{{"eventType", ev.EventType}, {"returnCode", ev.ReturnCode}, {"runId", ev.RunID}}
 			return e.open(job, models.AlertFailure, models.SeverityError, job+":FAILURE", "Job "+job+" failed", details)
 		}
 		return nil
 	}
-	c.LastSuccessAt, c.LastSuccessMs = ptr(ev.EventAt), ptr(ev.EventAtMs)
+	if c.LastSuccessMs == nil || ev.EventAtMs >= *c.LastSuccessMs {
+		c.LastSuccessAt, c.LastSuccessMs = ptr(ev.EventAt), ptr(ev.EventAtMs)
+	}
 	c.ConsecutiveFailures = 0
 	if c.AlertOnFailure {
 		n, err := e.tx.CloseOpenAlerts(job, models.AlertFailure, e.nowStr, models.CloseAutoSuccess)

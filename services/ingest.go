@@ -404,10 +404,12 @@ func normalize(in *Event, recv string, receivedAt time.Time) (models.TelemetryEv
 	}
 	row.EventAt = recv
 	row.EventAtMs = receivedAt.UnixMilli()
+	row.ServerTimed = true
 	if in.EventAt != nil {
 		if s := strings.TrimSpace(*in.EventAt); s != "" {
 			row.EventAt = s
 			row.EventAtMs = store.EventMs(s, recv)
+			row.ServerTimed = false
 		}
 	}
 	var meta map[string]json.RawMessage

@@ -11,6 +11,7 @@ import (
 	"crypto/rand"
 	"encoding/hex"
 	"errors"
+	"flag"
 	"fmt"
 	"log/slog"
 	"net"
@@ -60,6 +61,9 @@ func run(args []string) int {
 	defer stop()
 	switch cmd {
 	case "migrate":
+		if len(args) > 1 {
+			return migrateFromSQLite(ctx, cfg, log, args[1:])
+		}
 		st, err := store.Open(ctx, store.Options{Path: cfg.DBPath, URL: cfg.DBURL})
 		if err != nil {
 			log.Error("Migration failed", "error", err)
@@ -83,6 +87,58 @@ func run(args []string) int {
 		log.Error("Failed to start chief-monitor", "error", err)
 		return 1
 	}
+	return 0
+}
+
+// migrateFromSQLite is `monitor migrate --from-sqlite PATH [--batch N]`: copy a SQLite database
+// (this service's or the original's) into the PostgreSQL database of MONITOR_DB_URL, resumably,
+// and check the row counts at the end.
+func migrateFromSQLite(ctx context.Context, cfg *Config, log *slog.Logger, args []string) int {
+	fs := flag.NewFlagSet("migrate", flag.ContinueOnError)
+	from := fs.String("from-sqlite", "", "SQLite database to copy into MONITOR_DB_URL")
+	batch := fs.Int("batch", 2000, "rows per batch")
+	if err := fs.Parse(args); err != nil {
+		return 2
+	}
+	if *from == "" || cfg.DBURL == "" {
+		fmt.Fprintln(os.Stderr, "monitor: migrate --from-sqlite PATH needs MONITOR_DB_URL=postgres://… as the target")
+		return 2
+	}
+	src, err := store.Open(ctx, store.Options{Path: *from})
+	if err != nil {
+		log.Error("Opening the SQLite source failed", "path", *from, "error", err)
+		return 1
+	}
+	defer src.Close()
+	dst, err := store.Open(ctx, store.Options{URL: cfg.DBURL})
+	if err != nil {
+		log.Error("Opening the PostgreSQL target failed", "error", err)
+		return 1
+	}
+	defer dst.Close()
+	counts, err := src.CopyTo(ctx, dst, *batch, func(table string, copied int64) {
+		if copied%(int64(*batch)*25) == 0 {
+			log.Info("Copying", "table", table, "rows", copied)
+		}
+	})
+	if err != nil {
+		log.Error("Copy failed; run the same command again to resume", "error", err)
+		return 1
+	}
+	ok := true
+	fmt.Printf("%-20s %12s %12s\n", "table", "sqlite", "postgres")
+	for _, c := range counts {
+		mark := ""
+		if c.Source != c.Target {
+			mark, ok = "  MISMATCH", false
+		}
+		fmt.Printf("%-20s %12d %12d%s\n", c.Table, c.Source, c.Target, mark)
+	}
+	if !ok {
+		log.Error("Row counts differ after the copy")
+		return 1
+	}
+	log.Info("Copy complete: counts match")
 	return 0
 }
 

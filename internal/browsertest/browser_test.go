@@ -14,9 +14,12 @@ import (
 	"path/filepath"
 	"strconv"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
+	cdplog "github.com/chromedp/cdproto/log"
+	"github.com/chromedp/cdproto/runtime"
 	"github.com/chromedp/chromedp"
 )
 
@@ -220,6 +223,29 @@ func TestDashboardInBrowser(t *testing.T) {
 	ctx := newBrowser(t)
 	now := time.Now().UTC()
 	css := func(s string) chromedp.CSS { return chromedp.CSS(s) }
+
+	// Collect CSP violations and uncaught script errors for the whole session.
+	var mu sync.Mutex
+	var problems []string
+	must(t, "listen", chromedp.Listen(ctx, func(ev any) {
+		mu.Lock()
+		defer mu.Unlock()
+		switch e := ev.(type) {
+		case *cdplog.EventEntryAdded:
+			if strings.Contains(e.Entry.Text, "Content Security Policy") || e.Entry.Level == cdplog.EntryLevelError && e.Entry.Source == cdplog.EntrySourceJavascript {
+				problems = append(problems, e.Entry.Text)
+			}
+		case *runtime.EventExceptionThrown:
+			problems = append(problems, e.ExceptionDetails.Text)
+		}
+	}))
+	t.Cleanup(func() {
+		mu.Lock()
+		defer mu.Unlock()
+		for _, p := range problems {
+			t.Errorf("browser console: %s", p)
+		}
+	})
 
 	// Signed out, every page leads to /login with next.
 	must(t, "open /jobs", chromedp.Do(ctx, chromedp.Navigate(mon.base+"/jobs"), chromedp.WaitVisible(css(`[data-testid="login"]`))))

@@ -98,7 +98,8 @@ func (h *Handler) clearSessionCookie(c *fiber.Ctx) {
 // for htmx), or the explanation page when auth is off but a key protects the data.
 func (h *Handler) requireViewer(c *fiber.Ctx) error {
 	if h.auth == nil {
-		if h.opts.APIKey != "" {
+		// Fail closed: auth enabled without a sign-in service (a wiring error) shows no data.
+		if h.opts.AuthEnabled || h.opts.APIKey != "" {
 			return render(c, fiber.StatusForbidden, views.LockedPage(views.Chrome{AssetVersion: h.assetVersion, Now: h.now()}))
 		}
 		c.Locals(localsViewer, viewer{open: true})

@@ -29,10 +29,12 @@ import (
 	"github.com/glebarez/sqlite"
 	"github.com/gulag/chief-monitor/handlers"
 	"github.com/gulag/chief-monitor/internal/store"
+	_ "github.com/jackc/pgx/v5/stdlib" // the "pgx" driver, to count what a PostgreSQL monitor stored
 )
 
 type options struct {
 	monitorBin string
+	dbURL      string
 	preload    int
 	duration   time.Duration
 	rawRows    int
@@ -51,6 +53,7 @@ func main() {
 	}
 	var o options
 	flag.StringVar(&o.monitorBin, "monitor", "bin/monitor", "monitor binary to measure")
+	flag.StringVar(&o.dbURL, "db-url", "", "measure the monitor on this PostgreSQL database (an empty one) instead of SQLite")
 	flag.IntVar(&o.preload, "n", 1_000_000, "events stored before the query measurements")
 	flag.DurationVar(&o.duration, "duration", 5*time.Second, "length of each throughput measurement")
 	flag.IntVar(&o.rawRows, "raw-rows", 200_000, "rows inserted by the raw SQLite ceiling")
@@ -135,11 +138,14 @@ func run(o options) error {
 	}
 	rep.add(result{Name: "ceiling: Fiber parse+validate, 8 clients", Value: baseRate, Unit: "req/s"})
 
-	m, err := startMonitor(o.monitorBin, filepath.Join(dir, "monitor.sqlite"))
+	m, err := startMonitor(o.monitorBin, filepath.Join(dir, "monitor.sqlite"), o.dbURL)
 	if err != nil {
 		return err
 	}
 	defer m.stop()
+	if o.dbURL != "" {
+		fmt.Println("  (monitor on PostgreSQL)")
+	}
 	var acked atomic.Int64
 	gen := &eventGen{}
 	for _, clients := range []int{1, 8, 32} {
@@ -199,7 +205,7 @@ func run(o options) error {
 	hwm := m.vmHWM()
 	rep.add(result{Name: "monitor peak memory (VmHWM)", Value: float64(hwm) / 1024, Unit: "MB", Target: "<= 50 MB", Pass: pass(hwm <= 50*1024)})
 	m.stop()
-	stored, distinct, err := countStored(filepath.Join(dir, "monitor.sqlite"))
+	stored, distinct, err := countStored(filepath.Join(dir, "monitor.sqlite"), o.dbURL)
 	if err != nil {
 		return err
 	}
@@ -282,11 +288,11 @@ type monitorProc struct {
 	once sync.Once
 }
 
-func startMonitor(bin, db string) (*monitorProc, error) {
+func startMonitor(bin, db, dbURL string) (*monitorProc, error) {
 	port := freePort()
 	cmd := exec.Command(bin, "serve")
 	cmd.Env = append(os.Environ(), "MONITOR_HOST=127.0.0.1", "MONITOR_PORT="+strconv.Itoa(port), "MONITOR_DB_PATH="+db,
-		"MONITOR_AUTH_ENABLED=false", "MONITOR_API_KEY=", "MONITOR_LOG_LEVEL=warn")
+		"MONITOR_DB_URL="+dbURL, "MONITOR_AUTH_ENABLED=false", "MONITOR_API_KEY=", "MONITOR_LOG_LEVEL=warn")
 	cmd.Stderr = os.Stderr
 	if err := cmd.Start(); err != nil {
 		return nil, fmt.Errorf("start monitor %s: %w", bin, err)
@@ -321,8 +327,11 @@ func (m *monitorProc) vmHWM() int64 {
 	return -1
 }
 
-func countStored(path string) (total, distinct int64, err error) {
+func countStored(path, dbURL string) (total, distinct int64, err error) {
 	db, err := sql.Open(sqlite.DriverName, "file:"+path+"?mode=ro")
+	if dbURL != "" {
+		db, err = sql.Open("pgx", dbURL)
+	}
 	if err != nil {
 		return 0, 0, err
 	}

@@ -42,7 +42,7 @@ func soak(o options, d time.Duration) error {
 	if err != nil {
 		return err
 	}
-	m, err := startMonitor(o.monitorBin, filepath.Join(dir, "monitor.sqlite"))
+	m, err := startMonitor(o.monitorBin, filepath.Join(dir, "monitor.sqlite"), o.dbURL)
 	if err != nil {
 		return err
 	}

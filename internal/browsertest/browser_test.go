@@ -18,6 +18,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/chromedp/cdproto/cdp"
+	"github.com/chromedp/cdproto/emulation"
 	cdplog "github.com/chromedp/cdproto/log"
 	"github.com/chromedp/cdproto/runtime"
 	"github.com/chromedp/chromedp"
@@ -332,4 +334,46 @@ func TestDashboardInBrowser(t *testing.T) {
 	// Sign out: back to /login, and the pages are closed again.
 	must(t, "sign out", chromedp.Do(ctx, chromedp.Click(css(`[data-testid="sign-out"]`)), chromedp.WaitVisible(css(`[data-testid="login"]`))))
 	must(t, "after sign-out", chromedp.Do(ctx, chromedp.Navigate(mon.base+"/alerts"), chromedp.WaitVisible(css(`[data-testid="login"]`))))
+}
+
+// TestWorksWithoutJavaScript signs in, filters, closes an alert and signs out with scripts off:
+// every page and form is plain HTML first.
+func TestWorksWithoutJavaScript(t *testing.T) {
+	ctx := newBrowser(t)
+	css := func(s string) chromedp.CSS { return chromedp.CSS(s) }
+	noJS := chromedp.Func(func(ctx context.Context, t *chromedp.Target) error {
+		_, err := cdp.Call(ctx, t, emulation.SetScriptExecutionDisabled, emulation.SetScriptExecutionDisabledParams{Value: true})
+		return err
+	})
+	ingest(t, ev("job.failed", "ERROR", "nojs-job", "failed without js", time.Now().Add(-time.Minute), nil))
+
+	must(t, "open alerts", chromedp.Do(ctx, noJS, chromedp.Navigate(mon.base+"/alerts?jobName=nojs-job&status=OPEN"),
+		chromedp.WaitVisible(css(`[data-testid="login"]`)),
+		chromedp.SendKeys(css(`[data-testid="login-email"]`), mon.email),
+		chromedp.SendKeys(css(`[data-testid="login-password"]`), mon.passwd)))
+	_, err := chromedp.RunResponse(ctx, chromedp.Click(css(`[data-testid="login-submit"]`)))
+	must(t, "sign in", err)
+	loc, err := chromedp.Run(ctx, chromedp.Location())
+	must(t, "location", err)
+	if want := mon.base + "/alerts?jobName=nojs-job&status=OPEN"; loc != want {
+		t.Fatalf("after sign-in: got %q, want %q", loc, want)
+	}
+	if got := text(t, ctx, `[data-testid="alert-row"] time`); !strings.HasSuffix(got, " UTC") {
+		t.Errorf("time without JS: got %q, want the UTC fallback", got)
+	}
+
+	_, err = chromedp.RunResponse(ctx, chromedp.Click(css(`[data-testid="close-button"]`)))
+	must(t, "close", err)
+	loc, err = chromedp.Run(ctx, chromedp.Location())
+	must(t, "location", err)
+	if want := mon.base + "/alerts?jobName=nojs-job&status=OPEN"; loc != want {
+		t.Errorf("after close: got %q, want the same filtered page %q", loc, want)
+	}
+	if got := text(t, ctx, `[data-testid="empty-state"] strong`); got != "No alerts" {
+		t.Errorf("after close: got %q, want the empty state", got)
+	}
+
+	_, err = chromedp.RunResponse(ctx, chromedp.Click(css(`[data-testid="sign-out"]`)))
+	must(t, "sign out", err)
+	must(t, "login again", chromedp.Do(ctx, chromedp.WaitVisible(css(`[data-testid="login"]`))))
 }

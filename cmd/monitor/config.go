@@ -398,7 +398,10 @@ func (c *Config) LogValues() []any {
 		"smtp_tls", c.SMTPTLS, "alert_cooldown_s", c.AlertCooldown,
 		"retention_days", c.RetentionDays, "evaluator_interval_s", c.EvaluatorInterval,
 		"retention_interval_s", c.RetentionInterval, "trusted_proxies", c.TrustedProxies,
-		"trusted_origins", c.TrustedOriginsFinal}
+		"trusted_origins", c.TrustedOriginsFinal,
+		"oidc_issuer", c.OIDCIssuer, "oidc_client_id", c.OIDCClientID, "oidc_client_secret", mask(c.OIDCClientSecret),
+		"github_client_id", c.GitHubClientID, "github_client_secret", mask(c.GitHubClientSecret),
+		"sso_allowed_emails", c.SSOAllowedEmails, "sso_allowed_domains", c.SSOAllowedDomains}
 }
 
 var configType = reflect.TypeOf(Config{})

@@ -21,6 +21,17 @@
   document.addEventListener("DOMContentLoaded", function () { localTimes(document); });
   document.addEventListener("htmx:afterSwap", function (e) { localTimes(e.target.parentNode || document); });
 
+  // The server writes hx-trigger="every 10s [document.visibilityState === 'visible'], ...". Our
+  // CSP forbids eval, so htmx cannot compile that filter (it would log an error and treat it as
+  // true): drop it before htmx reads the attribute; the listener below enforces it instead.
+  document.addEventListener("htmx:beforeProcessNode", function (e) {
+    var elt = e.detail.elt;
+    var v = elt && elt.getAttribute && elt.hasAttribute("data-poll") && elt.getAttribute("hx-trigger");
+    if (v && v.indexOf("[") >= 0) {
+      elt.setAttribute("hx-trigger", v.replace(/\s*\[[^\]]*\]/g, ""));
+    }
+  });
+
   // Polls run only while the tab is visible (htmx runs without eval under our CSP, so the
   // [document.visibilityState === 'visible'] filter in hx-trigger is enforced here), and never
   // while the user is working inside the region (a focused field or an opened <details>).

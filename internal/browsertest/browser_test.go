@@ -226,7 +226,7 @@ func TestDashboardInBrowser(t *testing.T) {
 	now := time.Now().UTC()
 	css := func(s string) chromedp.CSS { return chromedp.CSS(s) }
 
-	// Collect CSP violations and uncaught script errors for the whole session.
+	// Collect CSP violations, uncaught script errors and console errors for the whole session.
 	var mu sync.Mutex
 	var problems []string
 	must(t, "listen", chromedp.Listen(ctx, func(ev any) {
@@ -239,6 +239,14 @@ func TestDashboardInBrowser(t *testing.T) {
 			}
 		case *runtime.EventExceptionThrown:
 			problems = append(problems, e.ExceptionDetails.Text)
+		case *runtime.EventConsoleAPICalled:
+			if e.Type == runtime.ConsoleAPICalledTypeError {
+				var parts []string
+				for _, a := range e.Args {
+					parts = append(parts, string(a.Value))
+				}
+				problems = append(problems, "console.error "+strings.Join(parts, " "))
+			}
 		}
 	}))
 	t.Cleanup(func() {

@@ -282,6 +282,7 @@ func TestLoginForm(t *testing.T) {
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
+			t.Parallel() // each case has its own app and database; scrypt dominates
 			r := newDash(t, nil)
 			if !tc.noCSRF {
 				tc.form.Set("_csrf", r.csrf("/login"))

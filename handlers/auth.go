@@ -161,13 +161,14 @@ func (h *Handler) loginSubmit(c *fiber.Ctx) error {
 	if h.auth == nil {
 		return h.pageNotFound(c)
 	}
-	if err := h.limitSignIn(c); err != nil {
-		return err
+	next := sanitizeNext(c.FormValue("next"))
+	var limited *fiber.Error
+	if err := h.limitSignIn(c); errors.As(err, &limited) {
+		return h.renderLogin(c, limited.Code, views.LoginProps{Next: next, Error: limited.Message})
 	}
 	if err := h.verifyForm(c); err != nil {
 		return err
 	}
-	next := sanitizeNext(c.FormValue("next"))
 	email := strings.TrimSpace(c.FormValue("email"))
 	cur, err := h.auth.SignIn(c.UserContext(), email, c.FormValue("password"), h.clientMeta(c))
 	switch {

@@ -327,8 +327,9 @@ func TestSignInRateLimit(t *testing.T) {
 		}
 	}
 	p := r.do("POST", "/login", bad, "Origin", sameOrigin, "X-Forwarded-For", "10.9.9.9")
-	if p.status != fiber.StatusTooManyRequests || p.header.Get("Retry-After") == "" {
-		t.Fatalf("6th attempt: got %d Retry-After %q", p.status, p.header.Get("Retry-After"))
+	if p.status != fiber.StatusTooManyRequests || p.header.Get("Retry-After") == "" ||
+		!strings.Contains(p.testid("error-banner").Text(), "Too many sign-in attempts") {
+		t.Fatalf("6th attempt: got %d Retry-After %q: %s", p.status, p.header.Get("Retry-After"), p.body)
 	}
 	if p := r.do("POST", "/api/auth/sign-in/email", nil); p.status != fiber.StatusTooManyRequests {
 		t.Errorf("JSON sign-in shares the limit: got %d", p.status)

@@ -167,7 +167,8 @@ func (h *Handler) loginSubmit(c *fiber.Ctx) error {
 		return h.renderLogin(c, limited.Code, views.LoginProps{Next: next, Error: limited.Message})
 	}
 	if err := h.verifyForm(c); err != nil {
-		return err
+		return h.renderLogin(c, fiber.StatusForbidden, views.LoginProps{Next: next,
+			Error: "The sign-in form expired or came from another site. Please try again."})
 	}
 	email := strings.TrimSpace(c.FormValue("email"))
 	cur, err := h.auth.SignIn(c.UserContext(), email, c.FormValue("password"), h.clientMeta(c))

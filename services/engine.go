@@ -121,8 +121,10 @@ func (e *engine) preload(jobs []string) error {
 	return nil
 }
 
-// flush writes every changed check row.
+// flush writes every changed check row; rows where only updated_at and the latest event
+// changed share one statement.
 func (e *engine) flush() error {
+	var touched []*models.CheckState
 	for _, ce := range e.checks {
 		if !ce.dirty {
 			continue
@@ -131,8 +133,8 @@ func (e *engine) flush() error {
 		switch {
 		case ce.isNew:
 			err = e.tx.InsertCheck(&ce.c)
-		case onlyTouched(ce.orig, ce.c):
-			err = e.tx.TouchCheck(&ce.c)
+		case onlyTouched(ce.orig, ce.c) && ce.c.UpdatedAt == e.nowStr:
+			touched = append(touched, &ce.c)
 		default:
 			err = e.tx.UpdateCheck(&ce.c)
 		}
@@ -141,7 +143,7 @@ func (e *engine) flush() error {
 		}
 		ce.isNew, ce.dirty, ce.orig = false, false, ce.c
 	}
-	return nil
+	return e.tx.TouchChecks(touched, e.nowStr)
 }
 
 // onlyTouched reports whether b differs from a only in updated_at and the latest event, the

@@ -322,12 +322,29 @@ func (t *Tx) UpdateCheck(c *models.CheckState) error {
 	return nil
 }
 
-// TouchCheck writes only updated_at and the latest event of a job's check row.
-func (t *Tx) TouchCheck(c *models.CheckState) error {
-	_, err := t.exec(`UPDATE check_states SET updated_at = ?, latest_event_id = ?, latest_event_ms = ? WHERE job_name = ?`,
-		c.UpdatedAt, c.LatestEventID, c.LatestEventMs, c.JobName)
-	if err != nil {
-		return fmt.Errorf("store: touch check: %w", err)
+// TouchChecks writes only updated_at (the same for all) and the latest event of several check
+// rows, in one statement per 40 rows: the common case of a group of worker messages.
+func (t *Tx) TouchChecks(cs []*models.CheckState, updatedAt string) error {
+	for start := 0; start < len(cs); start += 40 {
+		part := cs[start:min(start+40, len(cs))]
+		var ids, mss strings.Builder
+		args := []any{updatedAt}
+		for _, c := range part {
+			ids.WriteString(" WHEN ? THEN CAST(? AS BIGINT)")
+			args = append(args, c.JobName, c.LatestEventID)
+		}
+		for _, c := range part {
+			mss.WriteString(" WHEN ? THEN CAST(? AS BIGINT)")
+			args = append(args, c.JobName, c.LatestEventMs)
+		}
+		for _, c := range part {
+			args = append(args, c.JobName)
+		}
+		q := `UPDATE check_states SET updated_at = ?, latest_event_id = CASE job_name` + ids.String() +
+			` END, latest_event_ms = CASE job_name` + mss.String() + ` END WHERE job_name IN (` + placeholders(len(part)) + `)`
+		if _, err := t.tx.ExecContext(t.ctx, q, args...); err != nil {
+			return fmt.Errorf("store: touch checks: %w", err)
+		}
 	}
 	return nil
 }

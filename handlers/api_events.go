@@ -17,16 +17,20 @@ type ingestResponse struct {
 
 // ingestEvent is POST /v1/events: one event, 202 once it is durable.
 func (h *Handler) ingestEvent(c *fiber.Ctx) error {
+	arrived := h.writer.Arriving()
+	defer arrived()
 	ev, issues := h.decodeEvent(bodyJSON(c))
 	if issues != nil {
 		return writeJSON(c, fiber.StatusBadRequest, validationError{Error: "Invalid event payload", Details: singleDetails(issues)})
 	}
-	return h.record(c, []services.Event{ev})
+	return h.record(c, []services.Event{ev}, arrived)
 }
 
 // ingestBatch is POST /v1/events/batch: a bare array or {"events": [...]}; one invalid element
 // rejects the whole batch and nothing is stored.
 func (h *Handler) ingestBatch(c *fiber.Ctx) error {
+	arrived := h.writer.Arriving()
+	defer arrived()
 	body := bodyJSON(c)
 	var elems []json.RawMessage
 	wrapped := false
@@ -88,10 +92,12 @@ func (h *Handler) ingestBatch(c *fiber.Ctx) error {
 	if len(lengthOnly.FieldErrors) > 0 {
 		return invalid(lengthOnly)
 	}
-	return h.record(c, events)
+	return h.record(c, events, arrived)
 }
 
-func (h *Handler) record(c *fiber.Ctx, events []services.Event) error {
+// record submits events to the writer; arrived tells it this request is no longer on its way.
+func (h *Handler) record(c *fiber.Ctx, events []services.Event, arrived func()) error {
+	arrived()
 	res, err := h.writer.Record(c.UserContext(), events, h.now())
 	if err != nil {
 		return err

@@ -413,3 +413,34 @@ func TestRetentionLeaseKeepsASecondInstanceOut(t *testing.T) {
 		t.Fatalf("b did not take over the lapsed lease: %d", n)
 	}
 }
+
+// The overview's hourly counts are kept at ingest, skip repeated eventIds, ignore events older
+// than the window, and are pruned by retention.
+func TestHourlyCountsMaintainedAtIngest(t *testing.T) {
+	r := newRig(t)
+	r.at("2026-03-04T12:30:00Z")
+	id := "once"
+	a := ev("worker.message", "j", "2026-03-04T11:10:00Z", "")
+	a.EventID = &id
+	warn := ev("worker.message", "j", "2026-03-04T12:05:00Z", "")
+	warn.Level = "WARN"
+	r.ingest(a, a, warn, ev("worker.message", "j", "2026-03-04T12:06:00Z", ""), ev("worker.message", "j", "2026-03-01T00:00:00Z", ""))
+	hours, err := r.st.EventsPerHour(context.Background(), testutil.Time(t, "2026-03-04T00:00:00Z").UnixMilli())
+	if err != nil {
+		t.Fatal(err)
+	}
+	var got []string
+	for _, h := range hours {
+		got = append(got, fmt.Sprintf("%s %s %d", time.UnixMilli(h.HourMs).UTC().Format("15:04"), h.Level, h.Count))
+	}
+	if want := "11:00 INFO 1,12:00 INFO 1,12:00 WARN 1"; strings.Join(got, ",") != want {
+		t.Fatalf("hourly counts: got %s, want %s", strings.Join(got, ","), want)
+	}
+	ret := NewRetention(r.w, slog.New(slog.DiscardHandler), 30, time.Hour, "test")
+	if _, err := ret.Tick(context.Background(), testutil.Time(t, "2026-03-07T00:00:00Z")); err != nil {
+		t.Fatal(err)
+	}
+	if hours, _ := r.st.EventsPerHour(context.Background(), 0); len(hours) != 0 {
+		t.Fatalf("hourly rows older than the window survived retention: %+v", hours)
+	}
+}

@@ -172,6 +172,9 @@ func (r *Retention) Tick(ctx context.Context, now time.Time) (int64, error) {
 	}); err != nil || !mine {
 		return 0, err
 	}
+	if err := r.w.Do(ctx, func(tx *store.Tx) error { return tx.DeleteHourlyBefore(now.Add(-store.HourlyWindow).UnixMilli()) }); err != nil {
+		return 0, err
+	}
 	var total int64
 	for _, byReceipt := range []bool{false, true} {
 		for {

@@ -76,6 +76,23 @@ type Writer struct {
 	cache *checkCache
 
 	groups, grouped atomic.Int64
+	// arriving counts ingest requests that are being decoded and will submit shortly.
+	arriving atomic.Int64
+}
+
+// maxLinger bounds how long a group waits for requests still being decoded.
+const maxLinger = 500 * time.Microsecond
+
+// Arriving tells the writer an ingest request is on its way; call the returned function once
+// the request has been submitted or rejected. A group about to commit waits briefly for such
+// requests so they share its commit.
+func (w *Writer) Arriving() (done func()) {
+	if w == nil {
+		return func() {}
+	}
+	w.arriving.Add(1)
+	var once sync.Once
+	return func() { once.Do(func() { w.arriving.Add(-1) }) }
 }
 
 // Stats reports how many group transactions the writer committed and how many requests they
@@ -215,6 +232,7 @@ func (w *Writer) Run() {
 		n := len(first.batch.events)
 		var next *work
 		yields := 0
+		opened := time.Now()
 	gather:
 		for n < w.maxGroup {
 			select {
@@ -230,8 +248,9 @@ func (w *Writer) Run() {
 				n += len(wk.batch.events)
 			default:
 				// Let request goroutines that are about to submit run first: a bigger group
-				// costs one commit instead of several.
-				if yields < 3 {
+				// costs one commit instead of several. While requests are still being decoded
+				// (Arriving), wait for them a little longer, never more than maxLinger.
+				if yields < 3 || (w.arriving.Load() > 0 && time.Since(opened) < maxLinger) {
 					yields++
 					runtime.Gosched()
 					continue
@@ -311,6 +330,26 @@ func insertGroup(tx *store.Tx, group []work) (int64, error) {
 	return int64(len(rows)), nil
 }
 
+// hourlyCounts counts the group's stored events of the last store.HourlyWindow by hour and level.
+func hourlyCounts(group []work, now time.Time) map[int64]map[string]int64 {
+	since := now.Add(-store.HourlyWindow).UnixMilli()
+	out := map[int64]map[string]int64{}
+	for _, wk := range group {
+		for i := range wk.batch.events {
+			ev := &wk.batch.events[i]
+			if ev.ID == 0 || ev.EventAtMs < since {
+				continue
+			}
+			h := store.HourOf(ev.EventAtMs)
+			if out[h] == nil {
+				out[h] = map[string]int64{}
+			}
+			out[h][ev.Level]++
+		}
+	}
+	return out
+}
+
 // groupJobs lists the distinct job names of the stored events of a group.
 func groupJobs(group []work) []string {
 	seen := map[string]bool{}
@@ -357,6 +396,9 @@ func (w *Writer) applyGroup(group []work) error {
 			b.opened = eng.opened[before:]
 		}
 		if err := eng.flush(); err != nil {
+			return err
+		}
+		if err := tx.AddHourly(hourlyCounts(group, now), eng.nowStr); err != nil {
 			return err
 		}
 		return tx.AddEventsTotal(stored, eng.nowStr)

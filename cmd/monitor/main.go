@@ -18,6 +18,7 @@ import (
 	"net/http"
 	"os"
 	"os/signal"
+	"runtime/debug"
 	"runtime/pprof"
 	"strconv"
 	"sync"
@@ -82,6 +83,11 @@ func run(args []string) int {
 				defer pprof.StopCPUProfile()
 			}
 		}
+	}
+	if os.Getenv("GOMEMLIMIT") == "" {
+		// A soft limit keeps the Go heap small under load; SQLite's own memory comes on top.
+		// GOMEMLIMIT overrides it.
+		debug.SetMemoryLimit(32 << 20)
 	}
 	if err := serve(ctx, cfg, log); err != nil {
 		log.Error("Failed to start chief-monitor", "error", err)

@@ -15,19 +15,6 @@ type HourLevelCount struct {
 	Count  int64
 }
 
-// EventsPerHour counts the events at or after sinceMs by hour of event_at_ms and level. It
-// reads the (event_at_ms) index range only.
-func (s *Store) EventsPerHour(ctx context.Context, sinceMs int64) ([]HourLevelCount, error) {
-	var out []HourLevelCount
-	err := s.db.WithContext(ctx).Raw(`SELECT (event_at_ms / 3600000) * 3600000 AS hour_ms, level, COUNT(*) AS count
-		FROM telemetry_events WHERE event_at_ms >= ?
-		GROUP BY hour_ms, level ORDER BY hour_ms, level`, sinceMs).Scan(&out).Error
-	if err != nil {
-		return nil, fmt.Errorf("store: events per hour: %w", err)
-	}
-	return out, nil
-}
-
 // Run outcome and heartbeat event types used by the job charts.
 var (
 	runOutcomeTypes = []string{"job.completed", "job.failed"}

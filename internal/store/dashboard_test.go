@@ -16,12 +16,18 @@ func sp(s string) *string { return &s }
 func insertEvents(t *testing.T, st *store.Store, evs ...models.TelemetryEvent) {
 	t.Helper()
 	err := st.Write(context.Background(), func(tx *store.Tx) error {
+		counts := map[int64]map[string]int64{}
 		for i := range evs {
 			if _, err := tx.InsertEvent(&evs[i]); err != nil {
 				return err
 			}
+			h := store.HourOf(evs[i].EventAtMs)
+			if counts[h] == nil {
+				counts[h] = map[string]int64{}
+			}
+			counts[h][evs[i].Level]++
 		}
-		return nil
+		return tx.AddHourly(counts, "2026-03-04T12:00:00.000Z") // as the ingest writer does
 	})
 	if err != nil {
 		t.Fatal(err)

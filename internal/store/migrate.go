@@ -69,6 +69,7 @@ func Migrations(d Dialect) ([]Migration, error) {
 // need Go (timestamp parsing) rather than SQL.
 var afterHooks = map[int]func(ctx context.Context, tx *sql.Tx, now time.Time) error{
 	2: backfillV2,
+	4: backfillHourly,
 }
 
 func (s *Store) migrate(ctx context.Context) error {

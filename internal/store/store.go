@@ -118,7 +118,7 @@ func sqliteDSN(path string) string {
 		"journal_mode(WAL)",
 		"synchronous(NORMAL)",
 		"foreign_keys(1)",
-		"cache_size(-4000)",
+		"cache_size(-2000)",
 	} {
 		q.Add("_pragma", p)
 	}

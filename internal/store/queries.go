@@ -49,14 +49,16 @@ func (s *Store) Events(ctx context.Context, f EventFilter) ([]models.TelemetryEv
 	return out, nil
 }
 
-// EventsByID loads events by id.
+// EventsByID loads the summary columns (time, type, level, message, success, job) of events by id.
 func (s *Store) EventsByID(ctx context.Context, ids []int64) (map[int64]models.TelemetryEvent, error) {
 	out := map[int64]models.TelemetryEvent{}
 	if len(ids) == 0 {
 		return out, nil
 	}
 	var rows []models.TelemetryEvent
-	if err := s.db.WithContext(ctx).Where("id IN ?", ids).Find(&rows).Error; err != nil {
+	// Only the columns a "latest event" shows: metadata can be large.
+	if err := s.db.WithContext(ctx).Select("id, event_at, event_at_ms, event_type, level, message, success, job_name").
+		Where("id IN ?", ids).Find(&rows).Error; err != nil {
 		return nil, fmt.Errorf("store: events by id: %w", err)
 	}
 	for _, r := range rows {

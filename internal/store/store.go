@@ -26,7 +26,7 @@ type Options struct {
 	URL string
 	// Path is the SQLite file. Its parent directory must exist.
 	Path string
-	// ReadConns bounds the reader pool (default 4).
+	// ReadConns bounds the reader pool (default 3 on SQLite, 8 on PostgreSQL).
 	ReadConns int
 }
 
@@ -90,7 +90,7 @@ func Open(ctx context.Context, opts Options) (*Store, error) {
 	}
 	n := opts.ReadConns
 	if n <= 0 {
-		n = 4
+		n = 3 // each SQLite connection holds its own page cache: keep memory small
 	}
 	readDB.SetMaxOpenConns(n)
 	readDB.SetMaxIdleConns(n)

@@ -44,7 +44,7 @@ for _ in $(seq 1 100); do
   sleep 0.1
 done
 
-./bin/gulag-chief daemon --config chief.yaml --monitor-endpoint "$URL" --monitor-api-key "$API_KEY" \
+./bin/gulag-chief daemon --config chief.yaml --run-on-start --monitor-endpoint "$URL" --monitor-api-key "$API_KEY" \
   >"$DEMO_DIR/chief.log" 2>&1 &
 pids+=($!)
 

@@ -37,16 +37,24 @@ func NewEvaluator(w *Writer, log *slog.Logger, interval time.Duration, holder st
 
 // Run ticks until ctx ends. The first pass comes one interval after start, as in the reference.
 func (e *Evaluator) Run(ctx context.Context) {
-	t := time.NewTicker(e.interval)
+	every(ctx, e.interval, e.now, func(now time.Time) {
+		if _, err := e.Tick(ctx, now); err != nil && ctx.Err() == nil {
+			e.log.Error("Evaluator pass failed", "error", err)
+		}
+	})
+}
+
+// every calls fn with the tick's time every interval until ctx ends; the first call comes one
+// interval after the start.
+func every(ctx context.Context, interval time.Duration, now func() time.Time, fn func(now time.Time)) {
+	t := time.NewTicker(interval)
 	defer t.Stop()
 	for {
 		select {
 		case <-ctx.Done():
 			return
 		case <-t.C:
-			if _, err := e.Tick(ctx, e.now()); err != nil && ctx.Err() == nil {
-				e.log.Error("Evaluator pass failed", "error", err)
-			}
+			fn(now())
 		}
 	}
 }
@@ -141,21 +149,14 @@ func NewRetention(w *Writer, log *slog.Logger, days int, interval time.Duration,
 
 // Run prunes every interval until ctx ends; the first pass comes one interval after start.
 func (r *Retention) Run(ctx context.Context) {
-	t := time.NewTicker(r.interval)
-	defer t.Stop()
-	for {
-		select {
-		case <-ctx.Done():
-			return
-		case <-t.C:
-			n, err := r.Tick(ctx, r.now())
-			if err != nil && ctx.Err() == nil {
-				r.log.Error("Retention pass failed", "error", err)
-			} else if n > 0 {
-				r.log.Info("Retention pruned events", "deleted", n)
-			}
+	every(ctx, r.interval, r.now, func(now time.Time) {
+		n, err := r.Tick(ctx, now)
+		if err != nil && ctx.Err() == nil {
+			r.log.Error("Retention pass failed", "error", err)
+		} else if n > 0 {
+			r.log.Info("Retention pruned events", "deleted", n)
 		}
-	}
+	})
 }
 
 // Tick deletes events whose event time, or whose receipt, is older than the retention window

@@ -2,7 +2,6 @@ package main
 
 import (
 	"bufio"
-	"bytes"
 	"encoding/json"
 	"fmt"
 	"io"
@@ -26,9 +25,9 @@ func TestMain(m *testing.M) {
 	if err != nil {
 		panic(err)
 	}
-	monitorBin = filepath.Join(dir, "monitor")
-	if out, err := exec.Command("go", "build", "-o", monitorBin, ".").CombinedOutput(); err != nil {
-		fmt.Fprintf(os.Stderr, "build monitor: %v\n%s", err, out)
+	monitorBin, err = testutil.BuildBinary(dir, "github.com/gulag/chief-monitor/cmd/monitor")
+	if err != nil {
+		fmt.Fprintln(os.Stderr, err)
 		os.Exit(1)
 	}
 	code := m.Run()
@@ -37,46 +36,20 @@ func TestMain(m *testing.M) {
 }
 
 type proc struct {
-	t    *testing.T
-	cmd  *exec.Cmd
-	base string
-	logs *bytes.Buffer
+	*testutil.Proc
+	t *testing.T
 }
 
+// startMonitor starts the binary with INFO logging (so the start-up settings are logged).
 func startMonitor(t *testing.T, dbPath string, env ...string) *proc {
 	t.Helper()
-	port := testutil.FreePort(t)
-	cmd := exec.Command(monitorBin)
-	cmd.Dir = t.TempDir()
-	cmd.Env = append([]string{"PATH=" + os.Getenv("PATH"), "MONITOR_HOST=127.0.0.1", fmt.Sprintf("MONITOR_PORT=%d", port)},
-		testutil.DatabaseEnv(t, dbPath)...)
-	cmd.Env = append(cmd.Env, env...)
-	p := &proc{t: t, cmd: cmd, base: fmt.Sprintf("http://127.0.0.1:%d", port), logs: &bytes.Buffer{}}
-	cmd.Stdout, cmd.Stderr = p.logs, p.logs
-	if err := cmd.Start(); err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() {
-		if cmd.ProcessState == nil {
-			_ = cmd.Process.Kill()
-			_ = cmd.Wait()
-		}
-	})
-	deadline := time.Now().Add(10 * time.Second)
-	for time.Now().Before(deadline) {
-		if res, err := http.Get(p.base + "/v1/health"); err == nil {
-			res.Body.Close()
-			return p
-		}
-		time.Sleep(20 * time.Millisecond)
-	}
-	t.Fatalf("monitor did not start:\n%s", p.logs)
-	return nil
+	env = append([]string{"MONITOR_LOG_LEVEL=info"}, env...)
+	return &proc{Proc: testutil.StartMonitor(t, monitorBin, testutil.FreePort(t), dbPath, env...), t: t}
 }
 
 func (p *proc) req(method, path, body string, headers ...string) (int, string) {
 	p.t.Helper()
-	r, _ := http.NewRequest(method, p.base+path, strings.NewReader(body))
+	r, _ := http.NewRequest(method, p.Base+path, strings.NewReader(body))
 	if body != "" {
 		r.Header.Set("Content-Type", "application/json")
 	}
@@ -95,7 +68,7 @@ func (p *proc) req(method, path, body string, headers ...string) (int, string) {
 // rawStatusLine sends a hand-written request (one net/http would refuse to build).
 func (p *proc) rawStatusLine(raw string) string {
 	p.t.Helper()
-	conn, err := net.Dial("tcp", strings.TrimPrefix(p.base, "http://"))
+	conn, err := net.Dial("tcp", strings.TrimPrefix(p.Base, "http://"))
 	if err != nil {
 		p.t.Fatal(err)
 	}
@@ -127,21 +100,19 @@ func TestBinaryServesTheAPIAndShutsDownGracefully(t *testing.T) {
 	if code, body := p.req("GET", "/v1/status/summary", ""); code != 401 || body != `{"error":"Unauthorized"}` {
 		t.Fatalf("no key: %d %s", code, body)
 	}
-	if err := p.cmd.Process.Signal(syscall.SIGTERM); err != nil {
+	if err := p.Cmd.Process.Signal(syscall.SIGTERM); err != nil {
 		t.Fatal(err)
 	}
-	done := make(chan error, 1)
-	go func() { done <- p.cmd.Wait() }()
 	select {
-	case err := <-done:
-		if err != nil {
-			t.Fatalf("exit after SIGTERM: %v\n%s", err, p.logs)
+	case <-p.Exited:
+		if p.WaitErr != nil {
+			t.Fatalf("exit after SIGTERM: %v\n%s", p.WaitErr, p.Logs)
 		}
 	case <-time.After(15 * time.Second):
-		t.Fatalf("no exit after SIGTERM:\n%s", p.logs)
+		t.Fatalf("no exit after SIGTERM:\n%s", p.Logs)
 	}
-	if strings.Contains(p.logs.String(), "secret-key") {
-		t.Fatalf("the API key was logged:\n%s", p.logs)
+	if strings.Contains(p.Logs.String(), "secret-key") {
+		t.Fatalf("the API key was logged:\n%s", p.Logs)
 	}
 	// The acknowledged event is there after a restart.
 	p2 := startMonitor(t, db, "MONITOR_AUTH_ENABLED=false", "MONITOR_API_KEY=secret-key")
@@ -175,17 +146,17 @@ func TestBinaryReadsDotEnvWithoutOverriding(t *testing.T) {
 	cmd := exec.Command(monitorBin)
 	cmd.Dir = dir
 	cmd.Env = []string{"MONITOR_HOST=127.0.0.1"}
-	var logs bytes.Buffer
-	cmd.Stdout, cmd.Stderr = &logs, &logs
+	logs := &testutil.SyncBuffer{}
+	cmd.Stdout, cmd.Stderr = logs, logs
 	if err := cmd.Start(); err != nil {
 		t.Fatal(err)
 	}
 	defer func() { _ = cmd.Process.Kill(); _ = cmd.Wait() }()
-	p := &proc{t: t, cmd: cmd, base: fmt.Sprintf("http://127.0.0.1:%d", port), logs: &logs}
+	p := &proc{t: t, Proc: &testutil.Proc{Cmd: cmd, Base: fmt.Sprintf("http://127.0.0.1:%d", port), Logs: logs}}
 	deadline := time.Now().Add(10 * time.Second)
 	for {
 		code, _ := func() (int, string) {
-			res, err := http.Get(p.base + "/v1/health")
+			res, err := http.Get(p.Base + "/v1/health")
 			if err != nil {
 				return 0, ""
 			}

@@ -182,3 +182,45 @@ func TestThreeInstancesOnPostgres(t *testing.T) {
 	}
 	t.Logf("%d events acknowledged across 3 instances; killed instance %d (the evaluator lease holder)", n, killed)
 }
+
+// TestSessionsWorkOnEveryInstance signs in on one instance and uses the session on another:
+// sessions live in the shared database and are signed with the shared secret.
+func TestSessionsWorkOnEveryInstance(t *testing.T) {
+	if testutil.PostgresURL() == "" {
+		t.Skip("needs PostgreSQL: runs in the suite's PostgreSQL pass (make test with MONITOR_TEST_POSTGRES_URL set)")
+	}
+	dbKey := filepath.Join(t.TempDir(), "sessions")
+	authEnv := []string{"MONITOR_AUTH_ENABLED=true", "MONITOR_AUTH_SECRET=shared-secret-for-both",
+		"MONITOR_AUTH_ADMIN_EMAIL=admin@example.org", "MONITOR_AUTH_ADMIN_PASSWORD=correct horse battery"}
+	a := testutil.StartMonitor(t, monitorBin, testutil.FreePort(t), dbKey, authEnv...)
+	b := testutil.StartMonitor(t, monitorBin, testutil.FreePort(t), dbKey, authEnv...)
+	res, err := http.Post(a.Base+"/api/auth/sign-in/email", "application/json",
+		strings.NewReader(`{"email":"admin@example.org","password":"correct horse battery"}`))
+	if err != nil || res.StatusCode != 200 {
+		t.Fatalf("sign in on A: %v %v", res, err)
+	}
+	res.Body.Close()
+	var cookie *http.Cookie
+	for _, c := range res.Cookies() {
+		if strings.HasSuffix(c.Name, "session_token") {
+			cookie = c
+		}
+	}
+	if cookie == nil {
+		t.Fatalf("no session cookie from A: %v", res.Header)
+	}
+	for _, path := range []string{"/api/auth/get-session", "/v1/status/summary", "/jobs"} {
+		req, _ := http.NewRequest("GET", b.Base+path, nil)
+		req.AddCookie(cookie)
+		res, err := (&http.Client{CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}).Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		body := make([]byte, 64)
+		n, _ := res.Body.Read(body)
+		res.Body.Close()
+		if res.StatusCode != 200 || string(body[:n]) == "null" {
+			t.Fatalf("GET %s on B with A's session: %d %q", path, res.StatusCode, body[:n])
+		}
+	}
+}

@@ -8,7 +8,6 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/glebarez/sqlite"
 	_ "github.com/jackc/pgx/v5/stdlib" // the "pgx" driver, to make a schema
 )
 
@@ -20,23 +19,8 @@ func TestCopyToPostgres(t *testing.T) {
 	if base == "" {
 		t.Skip("needs PostgreSQL: set MONITOR_TEST_POSTGRES_URL (CI does) to test monitor migrate --from-sqlite")
 	}
-	path := filepath.Join(t.TempDir(), "old.sqlite")
-	ddl, err := os.ReadFile("testdata/reference.sql")
-	if err != nil {
-		t.Fatal(err)
-	}
-	raw, err := sql.Open(sqlite.DriverName, path)
-	if err != nil {
-		t.Fatal(err)
-	}
-	for _, stmt := range splitSQL(string(ddl)) {
-		if _, err := raw.Exec(stmt); err != nil {
-			t.Fatal(err)
-		}
-	}
-	raw.Close()
 	ctx := context.Background()
-	src, err := Open(ctx, Options{Path: path})
+	src, err := Open(ctx, Options{Path: referenceDB(t)})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -94,12 +94,7 @@ func Open(ctx context.Context, opts Options) (*Store, error) {
 	}
 	readDB.SetMaxOpenConns(n)
 	readDB.SetMaxIdleConns(n)
-	gdb, err := gorm.Open(sqlite.Dialector{Conn: readDB}, &gorm.Config{
-		Logger:                 logger.Discard,
-		SkipDefaultTransaction: true,
-		PrepareStmt:            true,
-		NowFunc:                func() time.Time { return time.Now().UTC() },
-	})
+	gdb, err := gorm.Open(sqlite.Dialector{Conn: readDB}, gormConfig())
 	if err != nil {
 		_ = writeDB.Close()
 		_ = readDB.Close()
@@ -109,6 +104,17 @@ func Open(ctx context.Context, opts Options) (*Store, error) {
 	s.readDB = readDB
 	s.stmts = newStmtCache(writeDB)
 	return s, nil
+}
+
+// gormConfig is the gorm setup of both dialects: quiet, no implicit transactions (writes go
+// through Write), prepared statements, UTC.
+func gormConfig() *gorm.Config {
+	return &gorm.Config{
+		Logger:                 logger.Discard,
+		SkipDefaultTransaction: true,
+		PrepareStmt:            true,
+		NowFunc:                func() time.Time { return time.Now().UTC() },
+	}
 }
 
 func sqliteDSN(path string) string {
@@ -189,12 +195,7 @@ func openPostgresStore(ctx context.Context, opts Options) (*Store, error) {
 	}
 	readDB.SetMaxOpenConns(n)
 	readDB.SetMaxIdleConns(n)
-	gdb, err := gorm.Open(postgres.New(postgres.Config{Conn: readDB}), &gorm.Config{
-		Logger:                 logger.Discard,
-		SkipDefaultTransaction: true,
-		PrepareStmt:            true,
-		NowFunc:                func() time.Time { return time.Now().UTC() },
-	})
+	gdb, err := gorm.Open(postgres.New(postgres.Config{Conn: readDB}), gormConfig())
 	if err != nil {
 		_ = writeDB.Close()
 		_ = readDB.Close()

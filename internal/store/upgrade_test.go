@@ -14,21 +14,7 @@ import (
 // migration ledger) and opens it: every row survives, the new columns are backfilled, and the
 // duplicate OPEN alerts the reference could create are closed, keeping the newest.
 func TestOpenUpgradesReferenceDatabase(t *testing.T) {
-	path := filepath.Join(t.TempDir(), "monitor.sqlite")
-	ddl, err := os.ReadFile("testdata/reference.sql")
-	if err != nil {
-		t.Fatal(err)
-	}
-	raw, err := sql.Open(sqlite.DriverName, path)
-	if err != nil {
-		t.Fatal(err)
-	}
-	for _, stmt := range splitSQL(string(ddl)) {
-		if _, err := raw.Exec(stmt); err != nil {
-			t.Fatalf("reference schema: %v\n%s", err, stmt)
-		}
-	}
-	raw.Close()
+	path := referenceDB(t)
 
 	ctx := context.Background()
 	st, err := Open(ctx, Options{Path: path})
@@ -81,6 +67,28 @@ func TestOpenUpgradesReferenceDatabase(t *testing.T) {
 		t.Fatalf("reopen: %v", err)
 	}
 	st2.Close()
+}
+
+// referenceDB writes a database in the original service's schema, with rows, from
+// testdata/reference.sql, and returns its path.
+func referenceDB(t *testing.T) string {
+	t.Helper()
+	path := filepath.Join(t.TempDir(), "reference.sqlite")
+	ddl, err := os.ReadFile("testdata/reference.sql")
+	if err != nil {
+		t.Fatal(err)
+	}
+	raw, err := sql.Open(sqlite.DriverName, path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer raw.Close()
+	for _, stmt := range splitSQL(string(ddl)) {
+		if _, err := raw.Exec(stmt); err != nil {
+			t.Fatalf("reference schema: %v\n%s", err, stmt)
+		}
+	}
+	return path
 }
 
 func mustMigrations(t *testing.T) []Migration {

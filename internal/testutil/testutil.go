@@ -144,6 +144,9 @@ type Proc struct {
 	Cmd  *exec.Cmd
 	Base string
 	Logs *SyncBuffer
+	// Exited is closed when the process has exited; WaitErr is then its exit error.
+	Exited  chan struct{}
+	WaitErr error
 }
 
 // SyncBuffer is a bytes.Buffer safe for concurrent writers (a process's stdout and stderr).
@@ -173,13 +176,13 @@ func StartMonitor(t testing.TB, bin string, port int, dbPath string, env ...stri
 	cmd.Env = append([]string{"PATH=" + os.Getenv("PATH"), "MONITOR_HOST=127.0.0.1", fmt.Sprintf("MONITOR_PORT=%d", port),
 		"MONITOR_LOG_LEVEL=warn"}, DatabaseEnv(t, dbPath)...)
 	cmd.Env = append(cmd.Env, env...)
-	p := &Proc{Cmd: cmd, Base: fmt.Sprintf("http://127.0.0.1:%d", port), Logs: &SyncBuffer{}}
+	p := &Proc{Cmd: cmd, Base: fmt.Sprintf("http://127.0.0.1:%d", port), Logs: &SyncBuffer{}, Exited: make(chan struct{})}
 	cmd.Stdout, cmd.Stderr = p.Logs, p.Logs
 	if err := cmd.Start(); err != nil {
 		t.Fatalf("start monitor: %v", err)
 	}
-	exited := make(chan struct{})
-	go func() { _ = cmd.Wait(); close(exited) }()
+	exited := p.Exited
+	go func() { p.WaitErr = cmd.Wait(); close(exited) }()
 	t.Cleanup(func() {
 		_ = cmd.Process.Kill()
 		<-exited

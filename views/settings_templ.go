@@ -21,7 +21,8 @@ type SettingsProps struct {
 
 // SettingsFormProps is the e-mail settings form and its messages.
 type SettingsFormProps struct {
-	// ProviderConfigured is true when MONITOR_RESEND_API_KEY and MONITOR_RESEND_FROM_EMAIL are set.
+	// ProviderConfigured is true when an e-mail provider is set up: SMTP (MONITOR_SMTP_HOST) or
+	// Resend (MONITOR_RESEND_API_KEY and MONITOR_RESEND_FROM_EMAIL).
 	ProviderConfigured bool
 	// Recipients is the textarea text, one address per line.
 	Recipients string
@@ -117,12 +118,12 @@ func SettingsForm(p SettingsFormProps) templ.Component {
 			return templ_7745c5c3_Err
 		}
 		if p.ProviderConfigured {
-			templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 2, "<div class=\"banner notice\" data-testid=\"provider-status\">The Resend e-mail provider is configured.</div>")
+			templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 2, "<div class=\"banner notice\" data-testid=\"provider-status\">The e-mail provider is configured.</div>")
 			if templ_7745c5c3_Err != nil {
 				return templ_7745c5c3_Err
 			}
 		} else {
-			templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 3, "<div class=\"banner warn\" data-testid=\"provider-status\">The e-mail provider is not configured: set <code>MONITOR_RESEND_API_KEY</code> and <code>MONITOR_RESEND_FROM_EMAIL</code> to send alert e-mails.</div>")
+			templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 3, "<div class=\"banner warn\" data-testid=\"provider-status\">The e-mail provider is not configured: set <code>MONITOR_SMTP_HOST</code> and <code>MONITOR_SMTP_FROM</code> (SMTP), or <code>MONITOR_RESEND_API_KEY</code> and <code>MONITOR_RESEND_FROM_EMAIL</code> (Resend), to send alert e-mails.</div>")
 			if templ_7745c5c3_Err != nil {
 				return templ_7745c5c3_Err
 			}
@@ -141,7 +142,7 @@ func SettingsForm(p SettingsFormProps) templ.Component {
 			var templ_7745c5c3_Var4 string
 			templ_7745c5c3_Var4, templ_7745c5c3_Err = templ.JoinStringErrs(p.Notice)
 			if templ_7745c5c3_Err != nil {
-				return templ.Error{Err: templ_7745c5c3_Err, FileName: `settings.templ`, Line: 54, Col: 84}
+				return templ.Error{Err: templ_7745c5c3_Err, FileName: `settings.templ`, Line: 56, Col: 84}
 			}
 			_, templ_7745c5c3_Err = templ_7745c5c3_Buffer.WriteString(templ.EscapeString(templ_7745c5c3_Var4))
 			if templ_7745c5c3_Err != nil {
@@ -167,7 +168,7 @@ func SettingsForm(p SettingsFormProps) templ.Component {
 		var templ_7745c5c3_Var5 string
 		templ_7745c5c3_Var5, templ_7745c5c3_Err = templ.JoinStringErrs(p.Recipients)
 		if templ_7745c5c3_Err != nil {
-			return templ.Error{Err: templ_7745c5c3_Err, FileName: `settings.templ`, Line: 60, Col: 108}
+			return templ.Error{Err: templ_7745c5c3_Err, FileName: `settings.templ`, Line: 62, Col: 108}
 		}
 		_, templ_7745c5c3_Err = templ_7745c5c3_Buffer.WriteString(templ.EscapeString(templ_7745c5c3_Var5))
 		if templ_7745c5c3_Err != nil {
@@ -185,7 +186,7 @@ func SettingsForm(p SettingsFormProps) templ.Component {
 			var templ_7745c5c3_Var6 string
 			templ_7745c5c3_Var6, templ_7745c5c3_Err = templruntime.NewAttributeExpression(t).Resolve(ctx)
 			if templ_7745c5c3_Err != nil {
-				return templ.Error{Err: templ_7745c5c3_Err, FileName: `settings.templ`, Line: 65, Col: 69}
+				return templ.Error{Err: templ_7745c5c3_Err, FileName: `settings.templ`, Line: 67, Col: 69}
 			}
 			_, templ_7745c5c3_Err = templ_7745c5c3_Buffer.WriteString(templ_7745c5c3_Var6)
 			if templ_7745c5c3_Err != nil {
@@ -208,7 +209,7 @@ func SettingsForm(p SettingsFormProps) templ.Component {
 			var templ_7745c5c3_Var7 string
 			templ_7745c5c3_Var7, templ_7745c5c3_Err = templ.JoinStringErrs(t)
 			if templ_7745c5c3_Err != nil {
-				return templ.Error{Err: templ_7745c5c3_Err, FileName: `settings.templ`, Line: 65, Col: 103}
+				return templ.Error{Err: templ_7745c5c3_Err, FileName: `settings.templ`, Line: 67, Col: 103}
 			}
 			_, templ_7745c5c3_Err = templ_7745c5c3_Buffer.WriteString(templ.EscapeString(templ_7745c5c3_Var7))
 			if templ_7745c5c3_Err != nil {

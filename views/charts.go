@@ -88,12 +88,22 @@ func niceMax(v float64) float64 {
 	return 10 * p
 }
 
+// tickCount splits a niceMax value into steps that are whole numbers: 5 → 5 steps of 1,
+// 10 → 5 of 2, 20 → 4 of 5, 50 → 5 of 10.
+func tickCount(max float64) int {
+	if max <= 5 {
+		return int(max)
+	}
+	p := math.Pow(10, math.Floor(math.Log10(max)))
+	if math.Round(max/p) == 2 {
+		return 4
+	}
+	return 5
+}
+
 // yAxis draws horizontal grid lines with integer labels from 0 to max.
 func (s *svg) yAxis(left, top, width, height, max float64, label func(float64) string) {
-	ticks := 4
-	if max < 4 {
-		ticks = int(max)
-	}
+	ticks := tickCount(max)
 	for i := 0; i <= ticks; i++ {
 		v := max * float64(i) / float64(ticks)
 		y := top + height - height*float64(i)/float64(ticks)

@@ -93,3 +93,13 @@ func TestNiceMax(t *testing.T) {
 		})
 	}
 }
+
+func TestTickCountGivesWholeSteps(t *testing.T) {
+	for _, max := range []float64{1, 2, 5, 10, 20, 50, 100, 200, 500, 1000, 20000} {
+		n := tickCount(max)
+		step := max / float64(n)
+		if n < 1 || step != float64(int64(step)) {
+			t.Errorf("max %v: %d ticks of %v", max, n, step)
+		}
+	}
+}

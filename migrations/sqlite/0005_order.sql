@@ -1,0 +1,2 @@
+-- 0005: nothing to do on SQLite: every index already ends with the rowid, so (event_at_ms)
+-- serves ORDER BY event_at_ms DESC, id DESC. PostgreSQL's 0005 adds (event_at_ms, id).

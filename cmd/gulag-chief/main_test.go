@@ -17,6 +17,7 @@ import (
 	"time"
 
 	"github.com/gulag/chief-monitor/internal/telemetry"
+	"github.com/gulag/chief-monitor/internal/testutil"
 	"github.com/gulag/chief-monitor/monitorclient"
 )
 
@@ -24,18 +25,7 @@ import (
 var binary string
 
 func TestMain(m *testing.M) {
-	dir, err := os.MkdirTemp("", "gulag-chief-test-")
-	if err != nil {
-		panic(err)
-	}
-	binary = filepath.Join(dir, "gulag-chief")
-	if out, err := exec.Command("go", "build", "-o", binary, ".").CombinedOutput(); err != nil {
-		fmt.Fprintf(os.Stderr, "build gulag-chief: %v\n%s", err, out)
-		os.Exit(1)
-	}
-	code := m.Run()
-	_ = os.RemoveAll(dir) // temp build output
-	os.Exit(code)
+	testutil.RunWithBinaries(m, map[string]*string{testutil.ChiefPkg: &binary})
 }
 
 // project is a temp dir with chief.yaml and scripts/.

@@ -21,18 +21,7 @@ import (
 var monitorBin string
 
 func TestMain(m *testing.M) {
-	dir, err := os.MkdirTemp("", "monitor-bin")
-	if err != nil {
-		panic(err)
-	}
-	monitorBin, err = testutil.BuildBinary(dir, "github.com/gulag/chief-monitor/cmd/monitor")
-	if err != nil {
-		fmt.Fprintln(os.Stderr, err)
-		os.Exit(1)
-	}
-	code := m.Run()
-	os.RemoveAll(dir)
-	os.Exit(code)
+	testutil.RunWithBinaries(m, map[string]*string{testutil.MonitorPkg: &monitorBin})
 }
 
 type proc struct {

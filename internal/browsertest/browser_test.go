@@ -23,6 +23,7 @@ import (
 	cdplog "github.com/chromedp/cdproto/log"
 	"github.com/chromedp/cdproto/runtime"
 	"github.com/chromedp/chromedp"
+	"github.com/gulag/chief-monitor/internal/testutil"
 )
 
 // monitor is the running binary under test.
@@ -73,10 +74,9 @@ func randomHex(n int) string {
 // startMonitor builds ./cmd/monitor and runs it on a free loopback port with a fresh database
 // and a random admin password.
 func startMonitor(dir string) (stop func(), err error) {
-	bin := filepath.Join(dir, "monitor")
-	build := exec.Command("go", "build", "-o", bin, "github.com/gulag/chief-monitor/cmd/monitor")
-	if out, err := build.CombinedOutput(); err != nil {
-		return nil, fmt.Errorf("build monitor: %v\n%s", err, out)
+	bin, err := testutil.BuildBinary(dir, testutil.MonitorPkg)
+	if err != nil {
+		return nil, err
 	}
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {

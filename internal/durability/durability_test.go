@@ -8,7 +8,6 @@ import (
 	"io"
 	"math/rand/v2"
 	"net/http"
-	"os"
 	"path/filepath"
 	"sync"
 	"sync/atomic"
@@ -22,18 +21,7 @@ import (
 var monitorBin string
 
 func TestMain(m *testing.M) {
-	dir, err := os.MkdirTemp("", "durability")
-	if err != nil {
-		panic(err)
-	}
-	monitorBin, err = testutil.BuildBinary(dir, "github.com/gulag/chief-monitor/cmd/monitor")
-	if err != nil {
-		fmt.Fprintln(os.Stderr, err)
-		os.Exit(1)
-	}
-	code := m.Run()
-	os.RemoveAll(dir)
-	os.Exit(code)
+	testutil.RunWithBinaries(m, map[string]*string{testutil.MonitorPkg: &monitorBin})
 }
 
 var env = []string{"MONITOR_AUTH_ENABLED=false", "MONITOR_API_KEY=k"}

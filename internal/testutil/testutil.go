@@ -139,6 +139,33 @@ func BuildBinary(dir, pkg string) (string, error) {
 	return out, nil
 }
 
+// Module binaries the tests build.
+const (
+	MonitorPkg = "github.com/gulag/chief-monitor/cmd/monitor"
+	ChiefPkg   = "github.com/gulag/chief-monitor/cmd/gulag-chief"
+)
+
+// RunWithBinaries is a TestMain body: it builds each main package of builds into a temporary
+// directory, stores the binary's path in the given variable, runs the tests, removes the
+// directory and exits. A build failure fails the whole package (never a silent skip).
+func RunWithBinaries(m *testing.M, builds map[string]*string) {
+	dir, err := os.MkdirTemp("", "chief-monitor-bin-")
+	if err != nil {
+		fmt.Fprintln(os.Stderr, err)
+		os.Exit(1)
+	}
+	for pkg, dst := range builds {
+		if *dst, err = BuildBinary(dir, pkg); err != nil {
+			fmt.Fprintln(os.Stderr, err)
+			os.RemoveAll(dir)
+			os.Exit(1)
+		}
+	}
+	code := m.Run()
+	os.RemoveAll(dir)
+	os.Exit(code)
+}
+
 // Proc is a monitor process started by StartMonitor.
 type Proc struct {
 	Cmd  *exec.Cmd

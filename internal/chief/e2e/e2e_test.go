@@ -14,40 +14,19 @@ import (
 	"syscall"
 	"testing"
 	"time"
+
+	"github.com/gulag/chief-monitor/internal/testutil"
 )
 
 const apiKey = "e2e-key"
 
 var (
-	bin        string // directory holding gulag-chief and monitor
-	skipReason string // set when the monitor does not build
-	repoRoot   = filepath.Join("..", "..", "..")
+	chiefBin, monitorBin string // built by TestMain
+	repoRoot             = filepath.Join("..", "..", "..")
 )
 
 func TestMain(m *testing.M) {
-	dir, err := os.MkdirTemp("", "chief-e2e-")
-	if err != nil {
-		panic(err)
-	}
-	bin = dir
-	build := func(name string) error {
-		cmd := exec.Command("go", "build", "-o", filepath.Join(dir, name), "./cmd/"+name)
-		cmd.Dir = repoRoot
-		if out, err := cmd.CombinedOutput(); err != nil {
-			return fmt.Errorf("go build ./cmd/%s: %w\n%s", name, err, out)
-		}
-		return nil
-	}
-	if err := build("gulag-chief"); err != nil {
-		fmt.Fprintln(os.Stderr, err)
-		os.Exit(1)
-	}
-	if err := build("monitor"); err != nil {
-		skipReason = "the monitor does not build yet, so the end-to-end test cannot run: " + err.Error()
-	}
-	code := m.Run()
-	_ = os.RemoveAll(dir) // temp build output
-	os.Exit(code)
+	testutil.RunWithBinaries(m, map[string]*string{testutil.ChiefPkg: &chiefBin, testutil.MonitorPkg: &monitorBin})
 }
 
 // monitorProc is one run of the monitor binary.
@@ -69,7 +48,7 @@ func freePort(t *testing.T) int {
 func startMonitor(t *testing.T, port int, db string) *monitorProc {
 	t.Helper()
 	m := &monitorProc{url: fmt.Sprintf("http://127.0.0.1:%d", port)}
-	m.cmd = exec.Command(filepath.Join(bin, "monitor"))
+	m.cmd = exec.Command(monitorBin)
 	m.cmd.Env = append(os.Environ(), "MONITOR_HOST=127.0.0.1", fmt.Sprintf("MONITOR_PORT=%d", port),
 		"MONITOR_DB_PATH="+db, "MONITOR_AUTH_ENABLED=false", "MONITOR_API_KEY="+apiKey)
 	m.cmd.Stdout, m.cmd.Stderr = &m.out, &m.out
@@ -165,15 +144,12 @@ type event struct {
 }
 
 func TestDaemonAgainstRealMonitor(t *testing.T) {
-	if skipReason != "" {
-		t.Skip(skipReason)
-	}
 	port := freePort(t)
 	db := filepath.Join(t.TempDir(), "m.sqlite")
 	mon := startMonitor(t, port, db)
 	dir := sampleProject(t)
 	chief := func(args ...string) *exec.Cmd {
-		cmd := exec.Command(filepath.Join(bin, "gulag-chief"), args...)
+		cmd := exec.Command(chiefBin, args...)
 		cmd.Dir = dir
 		cmd.Env = append(os.Environ(), "XDG_CACHE_HOME="+filepath.Join(dir, ".cache"),
 			"CHIEF_MONITOR_ENDPOINT_OVERRIDE="+mon.url, "CHIEF_MONITOR_API_KEY_OVERRIDE="+apiKey)

@@ -8,14 +8,15 @@ import (
 	"unicode/utf8"
 
 	"github.com/gofiber/fiber/v2"
+	"github.com/gulag/chief-monitor/internal/apirow"
 	"github.com/gulag/chief-monitor/internal/store"
 	"github.com/gulag/chief-monitor/internal/telemetry"
 )
 
 type alertsResponse struct {
-	Alerts []alertRow `json:"alerts"`
-	Limit  int        `json:"limit"`
-	Offset int        `json:"offset"`
+	Alerts []apirow.Alert `json:"alerts"`
+	Limit  int            `json:"limit"`
+	Offset int            `json:"offset"`
 }
 
 // alertFilter reads the alert filters from the query.
@@ -32,7 +33,7 @@ func (h *Handler) listAlerts(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
-	return writeJSON(c, fiber.StatusOK, alertsResponse{Alerts: toAlertRows(alerts), Limit: f.Limit, Offset: f.Offset})
+	return writeJSON(c, fiber.StatusOK, alertsResponse{Alerts: apirow.FromAlerts(alerts), Limit: f.Limit, Offset: f.Offset})
 }
 
 // alertIDParam parses :alertId as the leading base-10 integer; <= 0 or none is a 400.

@@ -5,6 +5,7 @@ import (
 	"strconv"
 
 	"github.com/gofiber/fiber/v2"
+	"github.com/gulag/chief-monitor/internal/apirow"
 	"github.com/gulag/chief-monitor/internal/store"
 	"github.com/gulag/chief-monitor/services"
 )
@@ -106,9 +107,9 @@ func (h *Handler) record(c *fiber.Ctx, events []services.Event, arrived func()) 
 }
 
 type eventsResponse struct {
-	Events []eventRow `json:"events"`
-	Limit  int        `json:"limit"`
-	Offset int        `json:"offset"`
+	Events []apirow.Event `json:"events"`
+	Limit  int            `json:"limit"`
+	Offset int            `json:"offset"`
 }
 
 // eventFilter reads the /v1/events and /events filters from the query.
@@ -126,5 +127,5 @@ func (h *Handler) listEvents(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
-	return writeJSON(c, fiber.StatusOK, eventsResponse{Events: toEventRows(evs), Limit: f.Limit, Offset: f.Offset})
+	return writeJSON(c, fiber.StatusOK, eventsResponse{Events: apirow.FromEvents(evs), Limit: f.Limit, Offset: f.Offset})
 }

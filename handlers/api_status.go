@@ -4,6 +4,7 @@ import (
 	"errors"
 
 	"github.com/gofiber/fiber/v2"
+	"github.com/gulag/chief-monitor/internal/apirow"
 	"github.com/gulag/chief-monitor/internal/store"
 	"github.com/gulag/chief-monitor/internal/telemetry"
 )
@@ -76,7 +77,7 @@ type latestEvent struct {
 }
 
 type jobStatusRow struct {
-	checkRow
+	apirow.Check
 	LatestEvent *latestEvent `json:"latestEvent"`
 }
 
@@ -88,7 +89,7 @@ func (h *Handler) statusJobs(c *fiber.Ctx) error {
 	}
 	out := make([]jobStatusRow, len(rows))
 	for i, r := range rows {
-		out[i].checkRow = toCheckRow(r.Check)
+		out[i].Check = apirow.FromCheck(r.Check)
 		if r.Latest != nil {
 			out[i].LatestEvent = &latestEvent{EventAt: r.Latest.EventAt, EventType: r.Latest.EventType,
 				Level: r.Latest.Level, Message: r.Latest.Message, Success: r.Latest.Success}
@@ -118,8 +119,8 @@ func (h *Handler) statusJob(c *fiber.Ctx) error {
 		return err
 	}
 	return writeJSON(c, fiber.StatusOK, struct {
-		Check      checkRow   `json:"check"`
-		Events     []eventRow `json:"events"`
-		OpenAlerts []alertRow `json:"openAlerts"`
-	}{toCheckRow(d.Check), toEventRows(d.Events), toAlertRows(d.OpenAlerts)})
+		Check      apirow.Check   `json:"check"`
+		Events     []apirow.Event `json:"events"`
+		OpenAlerts []apirow.Alert `json:"openAlerts"`
+	}{apirow.FromCheck(d.Check), apirow.FromEvents(d.Events), apirow.FromAlerts(d.OpenAlerts)})
 }

@@ -13,6 +13,7 @@ import (
 	"net/url"
 	"strings"
 
+	"github.com/gulag/chief-monitor/internal/apirow"
 	"github.com/gulag/chief-monitor/models"
 )
 
@@ -146,56 +147,12 @@ func FromHeader(from string) string {
 	return fmt.Sprintf("%s <%s>", Brand, from)
 }
 
-// AlertRow is the alert in a webhook payload: spec §4.0's AlertRow, keys in that order.
-type AlertRow struct {
-	ID          int64           `json:"id"`
-	JobName     string          `json:"jobName"`
-	AlertType   string          `json:"alertType"`
-	Severity    string          `json:"severity"`
-	Status      string          `json:"status"`
-	OpenedAt    string          `json:"openedAt"`
-	ClosedAt    *string         `json:"closedAt"`
-	DedupeKey   string          `json:"dedupeKey"`
-	Title       string          `json:"title"`
-	DetailsJSON string          `json:"detailsJson"`
-	Details     json.RawMessage `json:"details"`
-}
-
-// CheckRow is the job's check in a webhook payload: spec §4.0's CheckState, keys in order.
-type CheckRow struct {
-	JobName             string  `json:"jobName"`
-	Enabled             bool    `json:"enabled"`
-	AlertOnFailure      bool    `json:"alertOnFailure"`
-	AlertOnMiss         bool    `json:"alertOnMiss"`
-	GraceSeconds        int64   `json:"graceSeconds"`
-	Status              string  `json:"status"`
-	LastHeartbeatAt     *string `json:"lastHeartbeatAt"`
-	ExpectedNextAt      *string `json:"expectedNextAt"`
-	LastSuccessAt       *string `json:"lastSuccessAt"`
-	LastFailureAt       *string `json:"lastFailureAt"`
-	ConsecutiveFailures int64   `json:"consecutiveFailures"`
-	UpdatedAt           string  `json:"updatedAt"`
-}
-
-func alertRow(a models.Alert) AlertRow {
-	details := json.RawMessage(a.DetailsJSON)
-	var obj map[string]json.RawMessage
-	if json.Unmarshal(details, &obj) != nil || obj == nil {
-		details = json.RawMessage("{}")
-	}
-	return AlertRow{ID: a.ID, JobName: a.JobName, AlertType: string(a.AlertType), Severity: string(a.Severity),
-		Status: a.Status, OpenedAt: a.OpenedAt, ClosedAt: a.ClosedAt, DedupeKey: a.DedupeKey, Title: a.Title,
-		DetailsJSON: a.DetailsJSON, Details: details}
-}
-
-func checkRow(c *models.CheckState) *CheckRow {
+func checkRow(c *models.CheckState) *apirow.Check {
 	if c == nil {
 		return nil
 	}
-	return &CheckRow{JobName: c.JobName, Enabled: c.Enabled, AlertOnFailure: c.AlertOnFailure,
-		AlertOnMiss: c.AlertOnMiss, GraceSeconds: c.GraceSeconds, Status: string(c.Status),
-		LastHeartbeatAt: c.LastHeartbeatAt, ExpectedNextAt: c.ExpectedNextAt, LastSuccessAt: c.LastSuccessAt,
-		LastFailureAt: c.LastFailureAt, ConsecutiveFailures: c.ConsecutiveFailures, UpdatedAt: c.UpdatedAt}
+	r := apirow.FromCheck(*c)
+	return &r
 }
 
 // truncate caps provider error text recorded in the database.

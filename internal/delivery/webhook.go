@@ -12,6 +12,8 @@ import (
 	"net/http"
 	"strconv"
 	"time"
+
+	"github.com/gulag/chief-monitor/internal/apirow"
 )
 
 // Webhook signature headers. The signature is HMAC-SHA256, keyed by the webhook's secret,
@@ -40,13 +42,13 @@ var _ Sender = (*Webhook)(nil)
 // WebhookPayload is the JSON body of a webhook.
 type WebhookPayload struct {
 	// Type is "alert.opened" or "test".
-	Type       string    `json:"type"`
-	DeliveryID string    `json:"deliveryId"`
-	SentAt     string    `json:"sentAt"`
-	Alert      *AlertRow `json:"alert"`
-	Check      *CheckRow `json:"check"`
-	AlertURL   string    `json:"alertUrl"`
-	Message    string    `json:"message"`
+	Type       string        `json:"type"`
+	DeliveryID string        `json:"deliveryId"`
+	SentAt     string        `json:"sentAt"`
+	Alert      *apirow.Alert `json:"alert"`
+	Check      *apirow.Check `json:"check"`
+	AlertURL   string        `json:"alertUrl"`
+	Message    string        `json:"message"`
 }
 
 func webhookPayload(m Message) WebhookPayload {
@@ -57,7 +59,7 @@ func webhookPayload(m Message) WebhookPayload {
 		p.Message = "This is a test alert webhook from " + Brand + ". Requested by: " + m.RequestedBy
 		return p
 	}
-	a := alertRow(m.Alert)
+	a := apirow.FromAlert(m.Alert)
 	p.Alert = &a
 	return p
 }

@@ -1,0 +1,117 @@
+// Package apirow holds the JSON shapes of spec §4.0 — the event, check and alert rows — shared
+// by the /v1 API and the alert webhooks, with their keys in the order the contract lists them
+// and nullable columns always present.
+package apirow
+
+import (
+	"encoding/json"
+
+	"github.com/gulag/chief-monitor/models"
+)
+
+// Event is the EventRow of spec §4.0, keys in order.
+type Event struct {
+	ID           int64           `json:"id"`
+	ReceivedAt   string          `json:"receivedAt"`
+	EventAt      string          `json:"eventAt"`
+	SourceType   string          `json:"sourceType"`
+	EventType    string          `json:"eventType"`
+	Level        string          `json:"level"`
+	Message      string          `json:"message"`
+	JobName      *string         `json:"jobName"`
+	ScriptPath   *string         `json:"scriptPath"`
+	RunID        *string         `json:"runId"`
+	ScheduledFor *string         `json:"scheduledFor"`
+	Success      *bool           `json:"success"`
+	ReturnCode   *int64          `json:"returnCode"`
+	DurationMs   *int64          `json:"durationMs"`
+	MetadataJSON string          `json:"metadataJson"`
+	Metadata     json.RawMessage `json:"metadata"`
+}
+
+// ObjectOrEmpty is the stored JSON text as an object, or {} when it is not one.
+func ObjectOrEmpty(s string) json.RawMessage {
+	b := []byte(s)
+	var m map[string]json.RawMessage
+	if json.Unmarshal(b, &m) != nil || m == nil {
+		return json.RawMessage("{}")
+	}
+	return json.RawMessage(b)
+}
+
+// FromEvent shapes one stored event.
+func FromEvent(e models.TelemetryEvent) Event {
+	return Event{ID: e.ID, ReceivedAt: e.ReceivedAt, EventAt: e.EventAt, SourceType: e.SourceType,
+		EventType: e.EventType, Level: e.Level, Message: e.Message, JobName: e.JobName, ScriptPath: e.ScriptPath,
+		RunID: e.RunID, ScheduledFor: e.ScheduledFor, Success: e.Success, ReturnCode: e.ReturnCode,
+		DurationMs: e.DurationMs, MetadataJSON: e.MetadataJSON, Metadata: ObjectOrEmpty(e.MetadataJSON)}
+}
+
+// FromEvents shapes stored events.
+func FromEvents(in []models.TelemetryEvent) []Event {
+	out := make([]Event, len(in))
+	for i, e := range in {
+		out[i] = FromEvent(e)
+	}
+	return out
+}
+
+// Check is the CheckState of spec §4.0, keys in order.
+type Check struct {
+	JobName             string  `json:"jobName"`
+	Enabled             bool    `json:"enabled"`
+	AlertOnFailure      bool    `json:"alertOnFailure"`
+	AlertOnMiss         bool    `json:"alertOnMiss"`
+	GraceSeconds        int64   `json:"graceSeconds"`
+	Status              string  `json:"status"`
+	LastHeartbeatAt     *string `json:"lastHeartbeatAt"`
+	ExpectedNextAt      *string `json:"expectedNextAt"`
+	LastSuccessAt       *string `json:"lastSuccessAt"`
+	LastFailureAt       *string `json:"lastFailureAt"`
+	ConsecutiveFailures int64   `json:"consecutiveFailures"`
+	UpdatedAt           string  `json:"updatedAt"`
+}
+
+// FromCheck shapes one check row.
+func FromCheck(c models.CheckState) Check {
+	return Check{JobName: c.JobName, Enabled: c.Enabled, AlertOnFailure: c.AlertOnFailure, AlertOnMiss: c.AlertOnMiss,
+		GraceSeconds: c.GraceSeconds, Status: string(c.Status), LastHeartbeatAt: c.LastHeartbeatAt,
+		ExpectedNextAt: c.ExpectedNextAt, LastSuccessAt: c.LastSuccessAt, LastFailureAt: c.LastFailureAt,
+		ConsecutiveFailures: c.ConsecutiveFailures, UpdatedAt: c.UpdatedAt}
+}
+
+// Alert is the AlertRow of spec §4.0, keys in order, then the additive keys of fixes A7/A8.
+type Alert struct {
+	ID           int64           `json:"id"`
+	JobName      string          `json:"jobName"`
+	AlertType    string          `json:"alertType"`
+	Severity     string          `json:"severity"`
+	Status       string          `json:"status"`
+	OpenedAt     string          `json:"openedAt"`
+	ClosedAt     *string         `json:"closedAt"`
+	DedupeKey    string          `json:"dedupeKey"`
+	Title        string          `json:"title"`
+	DetailsJSON  string          `json:"detailsJson"`
+	Details      json.RawMessage `json:"details"`
+	ClosedReason *string         `json:"closedReason"`
+	ClosedBy     *string         `json:"closedBy"`
+	Occurrences  int64           `json:"occurrences"`
+	LastSeenAt   *string         `json:"lastSeenAt"`
+}
+
+// FromAlert shapes one alert row.
+func FromAlert(a models.Alert) Alert {
+	return Alert{ID: a.ID, JobName: a.JobName, AlertType: string(a.AlertType), Severity: string(a.Severity),
+		Status: a.Status, OpenedAt: a.OpenedAt, ClosedAt: a.ClosedAt, DedupeKey: a.DedupeKey, Title: a.Title,
+		DetailsJSON: a.DetailsJSON, Details: ObjectOrEmpty(a.DetailsJSON), ClosedReason: a.ClosedReason,
+		ClosedBy: a.ClosedBy, Occurrences: a.Occurrences, LastSeenAt: a.LastSeenAt}
+}
+
+// FromAlerts shapes alert rows.
+func FromAlerts(in []models.Alert) []Alert {
+	out := make([]Alert, len(in))
+	for i, a := range in {
+		out[i] = FromAlert(a)
+	}
+	return out
+}

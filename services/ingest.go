@@ -291,43 +291,28 @@ func (w *Writer) commitGroup(group []work) {
 }
 
 // insertGroup stores every event of the group whose eventId is new (also within the group),
-// in arrival order, and returns how many it stored. Skipped events keep ID 0.
+// in arrival order, and returns how many it stored. Skipped events keep ID 0 and count as the
+// batch's duplicates.
 func insertGroup(tx *store.Tx, group []work) (int64, error) {
-	var ids []string
+	var rows []*models.TelemetryEvent
 	for _, wk := range group {
 		wk.batch.duplicates, wk.batch.opened = 0, nil
 		for i := range wk.batch.events {
-			wk.batch.events[i].ID = 0
-			if id := wk.batch.events[i].EventID; id != nil {
-				ids = append(ids, *id)
-			}
+			rows = append(rows, &wk.batch.events[i])
 		}
 	}
-	seen := map[string]bool{}
-	if len(ids) > 0 {
-		var err error
-		if seen, err = tx.KnownEventIDs(ids); err != nil {
-			return 0, err
-		}
-	}
-	var rows []*models.TelemetryEvent
-	for _, wk := range group {
-		for i := range wk.batch.events {
-			ev := &wk.batch.events[i]
-			if ev.EventID != nil {
-				if seen[*ev.EventID] {
-					wk.batch.duplicates++
-					continue
-				}
-				seen[*ev.EventID] = true
-			}
-			rows = append(rows, ev)
-		}
-	}
-	if err := tx.InsertEvents(rows); err != nil {
+	stored, err := tx.InsertNewEvents(rows)
+	if err != nil {
 		return 0, err
 	}
-	return int64(len(rows)), nil
+	for _, wk := range group {
+		for i := range wk.batch.events {
+			if wk.batch.events[i].ID == 0 {
+				wk.batch.duplicates++
+			}
+		}
+	}
+	return stored, nil
 }
 
 // hourlyCounts counts the group's stored events of the last store.HourlyWindow by hour and level.

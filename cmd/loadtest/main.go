@@ -60,9 +60,12 @@ func main() {
 	flag.StringVar(&o.out, "out", "bench-results.jsonl", "JSON lines output")
 	flag.IntVar(&o.queries, "queries", 300, "requests per query measurement")
 	soakFor := flag.Duration("soak", 0, "run a soak of this length instead of the measurements")
+	singleOnly := flag.Bool("single-only", false, "measure only single-event ingest at 8 clients against the Fiber ceiling (for profiling the hot path)")
 	flag.Parse()
 	var err error
-	if *soakFor > 0 {
+	if *singleOnly {
+		err = singleIngestOnly(o)
+	} else if *soakFor > 0 {
 		err = soak(o, *soakFor)
 	} else {
 		err = run(o)
@@ -216,6 +219,32 @@ func run(o options) error {
 	lost := acked.Load() + 50 - stored
 	rep.add(result{Name: "acknowledged events lost", Value: float64(lost), Unit: "events", Target: "0", Pass: pass(lost == 0 && stored == distinct)})
 	fmt.Printf("\nJSON lines written to %s\n", o.out)
+	return nil
+}
+
+// singleIngestOnly measures the Fiber ceiling and the monitor's single-event ingest at 8
+// clients, nothing else: a quick loop for work on the hot path (run the monitor with
+// MONITOR_CPUPROFILE set to profile it).
+func singleIngestOnly(o options) error {
+	dir, err := tempDir()
+	if err != nil {
+		return err
+	}
+	defer os.RemoveAll(dir)
+	baseRate, err := baselineCeiling(o)
+	if err != nil {
+		return fmt.Errorf("fiber ceiling: %w", err)
+	}
+	m, err := startMonitor(o.monitorBin, filepath.Join(dir, "monitor.sqlite"), o.dbURL)
+	if err != nil {
+		return err
+	}
+	defer m.stop()
+	var acked atomic.Int64
+	gen := &eventGen{}
+	throughput(m.base, 8, 1, 2*time.Second, gen, &acked)
+	rate := throughput(m.base, 8, 1, o.duration, gen, &acked)
+	fmt.Printf("ceiling %.0f req/s, monitor %.0f events/s, ratio %.2f, %s\n", baseRate, rate, rate/baseRate, m.groupStats())
 	return nil
 }
 
@@ -425,4 +454,18 @@ func latency(url string, n int) (p50, p99 time.Duration, err error) {
 	}
 	sort.Slice(ds, func(i, j int) bool { return ds[i] < ds[j] })
 	return ds[len(ds)/2], ds[(len(ds)*99)/100], nil
+}
+
+// groupStats reads the monitor's group-commit counters: requests per committed transaction.
+func (m *monitorProc) groupStats() string {
+	resp, err := http.Get(m.base + "/v1/runtime")
+	if err != nil {
+		return "no runtime stats"
+	}
+	defer resp.Body.Close()
+	var rt struct{ WriterGroups, WriterRequests int64 }
+	if json.NewDecoder(resp.Body).Decode(&rt) != nil || rt.WriterGroups == 0 {
+		return "no runtime stats"
+	}
+	return fmt.Sprintf("%.1f requests per commit", float64(rt.WriterRequests)/float64(rt.WriterGroups))
 }

@@ -12,6 +12,7 @@ import (
 	"time"
 
 	"github.com/glebarez/sqlite"
+	"github.com/gulag/chief-monitor/internal/sqlitedrv"
 	"gorm.io/driver/postgres"
 	"gorm.io/gorm"
 	"gorm.io/gorm/logger"
@@ -64,10 +65,9 @@ func Open(ctx context.Context, opts Options) (*Store, error) {
 		}
 	}
 	dsn := sqliteDSN(opts.Path)
-	writeDB, err := sql.Open(sqlite.DriverName, dsn)
-	if err != nil {
-		return nil, fmt.Errorf("store: open writer: %w", err)
-	}
+	// The writer pool keeps compiled statements per connection (sqlitedrv); the gorm driver of
+	// the readers compiles every statement on each run.
+	writeDB := sqlitedrv.Open(opts.Path, sqlitePragmas...)
 	// One connection carries the write transactions; the second lets statements be prepared
 	// (and cached across transactions) while a transaction holds the first.
 	writeDB.SetMaxOpenConns(2)
@@ -117,16 +117,20 @@ func gormConfig() *gorm.Config {
 	}
 }
 
+// sqlitePragmas configure every SQLite connection, writer and readers alike.
+var sqlitePragmas = []string{
+	"busy_timeout=10000",
+	"journal_mode=WAL",
+	"synchronous=NORMAL",
+	"foreign_keys=1",
+	"cache_size=-2000",
+}
+
 func sqliteDSN(path string) string {
 	q := url.Values{}
-	for _, p := range []string{
-		"busy_timeout(10000)",
-		"journal_mode(WAL)",
-		"synchronous(NORMAL)",
-		"foreign_keys(1)",
-		"cache_size(-2000)",
-	} {
-		q.Add("_pragma", p)
+	for _, p := range sqlitePragmas {
+		name, value, _ := strings.Cut(p, "=")
+		q.Add("_pragma", name+"("+value+")")
 	}
 	q.Set("_txlock", "immediate")
 	return "file:" + path + "?" + q.Encode()

@@ -142,6 +142,78 @@ func placeholders(n int) string {
 	return strings.TrimSuffix(strings.Repeat("?,", n), ",")
 }
 
+// InsertNewEvents stores every event whose eventId is not stored yet (nor earlier in evs), in
+// order, and sets its ID; a skipped repeat keeps ID 0. It returns how many it stored.
+//
+// On SQLite each row is one run of a prepared single-row INSERT … ON CONFLICT DO NOTHING: no SQL
+// is parsed per group, no lookup runs before it, and a single-row statement needs no statement
+// journal (a multi-row INSERT inside a transaction copies every page it touches into one). On
+// PostgreSQL, where each statement is a round trip, the known ids are looked up once and the
+// rest go in multi-row INSERTs.
+func (t *Tx) InsertNewEvents(evs []*models.TelemetryEvent) (int64, error) {
+	for _, e := range evs {
+		e.ID = 0
+	}
+	if t.s.dialect == SQLite {
+		return t.insertEachSQLite(evs)
+	}
+	var ids []string
+	for _, e := range evs {
+		if e.EventID != nil {
+			ids = append(ids, *e.EventID)
+		}
+	}
+	seen := map[string]bool{}
+	if len(ids) > 0 {
+		var err error
+		if seen, err = t.KnownEventIDs(ids); err != nil {
+			return 0, err
+		}
+	}
+	rows := make([]*models.TelemetryEvent, 0, len(evs))
+	for _, e := range evs {
+		if e.EventID != nil {
+			if seen[*e.EventID] {
+				continue
+			}
+			seen[*e.EventID] = true
+		}
+		rows = append(rows, e)
+	}
+	if err := t.InsertEvents(rows); err != nil {
+		return 0, err
+	}
+	return int64(len(rows)), nil
+}
+
+const insertEventIgnoreSQL = `INSERT INTO telemetry_events (` + eventColumns + `)
+	VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+	ON CONFLICT (event_id) WHERE event_id IS NOT NULL DO NOTHING`
+
+func (t *Tx) insertEachSQLite(evs []*models.TelemetryEvent) (int64, error) {
+	st, err := t.stmt(insertEventIgnoreSQL)
+	if err != nil {
+		return 0, err
+	}
+	var stored int64
+	for _, e := range evs {
+		res, err := st.ExecContext(t.ctx, e.ReceivedAt, e.EventAt, e.SourceType, e.EventType, e.Level, e.Message,
+			e.JobName, e.ScriptPath, e.RunID, e.ScheduledFor, e.Success, e.ReturnCode, e.DurationMs, e.MetadataJSON,
+			e.EventAtMs, e.EventID)
+		if err != nil {
+			return 0, fmt.Errorf("store: insert event: %w", err)
+		}
+		if n, err := res.RowsAffected(); err != nil || n == 0 {
+			continue // a repeated eventId
+		}
+		if e.ID, err = res.LastInsertId(); err != nil {
+			return 0, fmt.Errorf("store: insert event: %w", err)
+		}
+		stored++
+	}
+	return stored, nil
+}
+
 // InsertEvents stores events with multi-row INSERTs and sets their IDs. The caller has removed
 // repeated event ids (KnownEventIDs); the unique index still refuses any that slipped through.
 // Within the write transaction rowids of one statement are consecutive, so the IDs follow from
@@ -323,8 +395,20 @@ func (t *Tx) UpdateCheck(c *models.CheckState) error {
 }
 
 // TouchChecks writes only updated_at (the same for all) and the latest event of several check
-// rows, in one statement per 40 rows: the common case of a group of worker messages.
+// rows: the common case of a group of worker messages. On PostgreSQL one statement covers up
+// to 40 rows.
 func (t *Tx) TouchChecks(cs []*models.CheckState, updatedAt string) error {
+	if t.s.dialect == SQLite {
+		// In-process, a prepared single-row UPDATE per check costs less than parsing the CASE
+		// statement, and needs no statement journal.
+		for _, c := range cs {
+			if _, err := t.exec(`UPDATE check_states SET updated_at = ?, latest_event_id = ?, latest_event_ms = ?
+				WHERE job_name = ?`, updatedAt, c.LatestEventID, c.LatestEventMs, c.JobName); err != nil {
+				return fmt.Errorf("store: touch checks: %w", err)
+			}
+		}
+		return nil
+	}
 	for start := 0; start < len(cs); start += 40 {
 		part := cs[start:min(start+40, len(cs))]
 		var ids, mss strings.Builder

@@ -89,6 +89,12 @@ func run(args []string) int {
 		// GOMEMLIMIT overrides it.
 		debug.SetMemoryLimit(32 << 20)
 	}
+	if os.Getenv("GOGC") == "" {
+		// Collect at 1.5x the live heap rather than 2x: under batch ingest this keeps the peak
+		// resident size a few MB lower for a few percent of CPU (docs/performance.md). GOGC
+		// overrides it.
+		debug.SetGCPercent(50)
+	}
 	if err := serve(ctx, cfg, log); err != nil {
 		log.Error("Failed to start chief-monitor", "error", err)
 		return 1

@@ -32,7 +32,7 @@ import (
 
 // maxCached bounds the compiled statements one connection keeps. SQL built per call (IN lists
 // of varying length) would otherwise grow the cache without bound.
-const maxCached = 128
+const maxCached = 64
 
 var initOnce sync.Once
 

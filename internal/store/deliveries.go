@@ -87,12 +87,8 @@ func (t *Tx) RecentDelivery(job string, typ models.AlertType, channel, target st
 // DueDeliveries lists the ids of at most limit PENDING rows due at nowMs whose claim, if any,
 // has expired, oldest due first.
 func (t *Tx) DueDeliveries(nowMs int64, limit int) ([]int64, error) {
-	st, err := t.stmt(`SELECT id FROM alert_deliveries WHERE status = 'PENDING' AND next_attempt_at_ms <= ?
-		AND (claimed_until_ms IS NULL OR claimed_until_ms <= ?) ORDER BY next_attempt_at_ms, id LIMIT ?`)
-	if err != nil {
-		return nil, err
-	}
-	rows, err := st.QueryContext(t.ctx, nowMs, nowMs, limit)
+	rows, err := t.query(`SELECT id FROM alert_deliveries WHERE status = 'PENDING' AND next_attempt_at_ms <= ?
+		AND (claimed_until_ms IS NULL OR claimed_until_ms <= ?) ORDER BY next_attempt_at_ms, id LIMIT ?`, nowMs, nowMs, limit)
 	if err != nil {
 		return nil, fmt.Errorf("store: due deliveries: %w", err)
 	}
@@ -123,11 +119,7 @@ func (t *Tx) ClaimDelivery(id int64, token string, nowMs, untilMs int64) (bool, 
 
 // ClaimedDeliveries loads the rows a claim token owns.
 func (t *Tx) ClaimedDeliveries(token string) ([]Delivery, error) {
-	st, err := t.stmt(`SELECT ` + deliveryColumns + ` FROM alert_deliveries WHERE claim_token = ? ORDER BY id`)
-	if err != nil {
-		return nil, err
-	}
-	rows, err := st.QueryContext(t.ctx, token)
+	rows, err := t.query(`SELECT `+deliveryColumns+` FROM alert_deliveries WHERE claim_token = ? ORDER BY id`, token)
 	if err != nil {
 		return nil, fmt.Errorf("store: claimed deliveries: %w", err)
 	}

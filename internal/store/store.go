@@ -68,10 +68,9 @@ func Open(ctx context.Context, opts Options) (*Store, error) {
 	// The writer pool keeps compiled statements per connection (sqlitedrv); the gorm driver of
 	// the readers compiles every statement on each run.
 	writeDB := sqlitedrv.Open(opts.Path, sqlitePragmas...)
-	// One connection carries the write transactions; the second lets statements be prepared
-	// (and cached across transactions) while a transaction holds the first.
-	writeDB.SetMaxOpenConns(2)
-	writeDB.SetMaxIdleConns(2)
+	// One connection carries every write transaction and keeps their compiled statements.
+	writeDB.SetMaxOpenConns(1)
+	writeDB.SetMaxIdleConns(1)
 	writeDB.SetConnMaxIdleTime(0)
 	writeDB.SetConnMaxLifetime(0)
 	if err := writeDB.PingContext(ctx); err != nil {
@@ -102,7 +101,6 @@ func Open(ctx context.Context, opts Options) (*Store, error) {
 	}
 	s.db = gdb
 	s.readDB = readDB
-	s.stmts = newStmtCache(writeDB)
 	return s, nil
 }
 

@@ -11,8 +11,9 @@ import (
 	"github.com/gulag/chief-monitor/models"
 )
 
-// Tx is one write transaction on the writer connection. Its methods use prepared statements
-// bound to the transaction.
+// Tx is one write transaction on the writer connection. On SQLite its statements run straight
+// on the connection, whose driver (sqlitedrv) keeps every compiled statement; on PostgreSQL
+// they are prepared once per pool and bound to the transaction.
 type Tx struct {
 	tx    *sql.Tx
 	ctx   context.Context
@@ -44,6 +45,9 @@ func (t *Tx) closeStmts() {
 }
 
 func (t *Tx) exec(query string, args ...any) (sql.Result, error) {
+	if t.s.stmts == nil {
+		return t.tx.ExecContext(t.ctx, query, args...)
+	}
 	st, err := t.stmt(query)
 	if err != nil {
 		return nil, err
@@ -52,11 +56,25 @@ func (t *Tx) exec(query string, args ...any) (sql.Result, error) {
 }
 
 func (t *Tx) queryRow(query string, args ...any) (*sql.Row, error) {
+	if t.s.stmts == nil {
+		return t.tx.QueryRowContext(t.ctx, query, args...), nil
+	}
 	st, err := t.stmt(query)
 	if err != nil {
 		return nil, err
 	}
 	return st.QueryRowContext(t.ctx, args...), nil
+}
+
+func (t *Tx) query(query string, args ...any) (*sql.Rows, error) {
+	if t.s.stmts == nil {
+		return t.tx.QueryContext(t.ctx, query, args...)
+	}
+	st, err := t.stmt(query)
+	if err != nil {
+		return nil, err
+	}
+	return st.QueryContext(t.ctx, args...)
 }
 
 // Savepoint runs fn inside a savepoint: when fn fails only its own writes are undone.
@@ -191,13 +209,9 @@ const insertEventIgnoreSQL = `INSERT INTO telemetry_events (` + eventColumns + `
 	ON CONFLICT (event_id) WHERE event_id IS NOT NULL DO NOTHING`
 
 func (t *Tx) insertEachSQLite(evs []*models.TelemetryEvent) (int64, error) {
-	st, err := t.stmt(insertEventIgnoreSQL)
-	if err != nil {
-		return 0, err
-	}
 	var stored int64
 	for _, e := range evs {
-		res, err := st.ExecContext(t.ctx, e.ReceivedAt, e.EventAt, e.SourceType, e.EventType, e.Level, e.Message,
+		res, err := t.tx.ExecContext(t.ctx, insertEventIgnoreSQL, e.ReceivedAt, e.EventAt, e.SourceType, e.EventType, e.Level, e.Message,
 			e.JobName, e.ScriptPath, e.RunID, e.ScheduledFor, e.Success, e.ReturnCode, e.DurationMs, e.MetadataJSON,
 			e.EventAtMs, e.EventID)
 		if err != nil {
@@ -506,12 +520,8 @@ func (t *Tx) CloseExpiredRecoveries(cutoff, now string) (int64, error) {
 
 // WatchedChecks lists the enabled checks with a parsed expectation that no heartbeat has met.
 func (t *Tx) WatchedChecks() ([]models.CheckState, error) {
-	st, err := t.stmt(`SELECT ` + checkColumns + ` FROM check_states WHERE enabled = ? AND expected_next_ms IS NOT NULL
-		ORDER BY job_name`)
-	if err != nil {
-		return nil, err
-	}
-	rows, err := st.QueryContext(t.ctx, true)
+	rows, err := t.query(`SELECT `+checkColumns+` FROM check_states WHERE enabled = ? AND expected_next_ms IS NOT NULL
+		ORDER BY job_name`, true)
 	if err != nil {
 		return nil, fmt.Errorf("store: watched checks: %w", err)
 	}

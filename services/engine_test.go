@@ -238,6 +238,18 @@ func TestConfigOnlyChangesForPresentKeys(t *testing.T) {
 	r.wantAlerts() // alert_on_failure stayed false
 }
 
+// Metadata keys the engine reads count however they are spelled in JSON: an escaped key is
+// the same key (the ingest path skips decoding metadata that cannot hold one).
+func TestConfigKeysWrittenWithEscapesStillApply(t *testing.T) {
+	r := newRig(t)
+	r.at("2026-03-04T10:00:00Z").ingest(ev("worker.message", "j", "", `{"grace\u005fseconds":600,"alert_on\u005Fmiss":false}`))
+	r.ingest(ev("worker.message", "j", "", `{"note":"grace_seconds is mentioned only in a value: 5"}`))
+	c := r.check("j")
+	if c.GraceSeconds != 600 || c.AlertOnMiss || !c.AlertOnFailure {
+		t.Fatalf("config after escaped keys: %+v", c)
+	}
+}
+
 // A4: replayed old events move nothing backwards and reopen nothing.
 func TestOutOfOrderEventsMoveStateForwardOnly(t *testing.T) {
 	r := newRig(t)

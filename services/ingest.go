@@ -1,6 +1,7 @@
 package services
 
 import (
+	"bytes"
 	"context"
 	"encoding/json"
 	"errors"
@@ -441,11 +442,33 @@ func normalize(in *Event, recv string, receivedAt time.Time) (models.TelemetryEv
 	}
 	var meta map[string]json.RawMessage
 	if row.JobName != nil || row.EventType == telemetry.EventChiefHeartbeat {
-		if len(in.Metadata) > 0 {
+		if engineReads(in.Metadata) {
 			_ = json.Unmarshal(in.Metadata, &meta) // validated as an object already
 		}
 	}
 	return row, meta, true
+}
+
+// engineKeys are the metadata keys the state engine reads (ParseCheckPatch, job.next_scheduled).
+var engineKeys = [][]byte{[]byte("check_enabled"), []byte("alert_on_failure"), []byte("alert_on_miss"),
+	[]byte("grace_seconds"), []byte("next_run_at")}
+
+// engineReads reports whether metadata may hold a key the engine reads. Most events (worker
+// messages) hold none, and skipping their decode saves a map per event. A \u escape could
+// spell a key in disguise, so it forces the decode.
+func engineReads(metadata json.RawMessage) bool {
+	if len(metadata) == 0 {
+		return false
+	}
+	if bytes.Contains(metadata, []byte(`\u`)) {
+		return true
+	}
+	for _, k := range engineKeys {
+		if bytes.Contains(metadata, k) {
+			return true
+		}
+	}
+	return false
 }
 
 func trimmedOrNil(s *string) *string {

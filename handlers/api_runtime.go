@@ -1,7 +1,6 @@
 package handlers
 
 import (
-	"github.com/gulag/chief-monitor/internal/sqlitedrv"
 	"os"
 	"runtime"
 	"strconv"
@@ -18,8 +17,6 @@ type runtimeResponse struct {
 	OpenFDs        int    `json:"openFDs"`
 	VmRSSKB        int64  `json:"vmRSSKB"`
 	VmHWMKB        int64  `json:"vmHWMKB"`
-	SQLiteBytes    int64  `json:"sqliteBytes"`
-	SQLitePeak     int64  `json:"sqlitePeakBytes"`
 	WriterGroups   int64  `json:"writerGroups"`
 	WriterRequests int64  `json:"writerRequests"`
 }
@@ -34,7 +31,6 @@ func (h *Handler) runtimeStats(c *fiber.Ctx) error {
 	if fds, err := os.ReadDir("/proc/self/fd"); err == nil {
 		out.OpenFDs = len(fds)
 	}
-	out.SQLiteBytes, out.SQLitePeak = sqlitedrv.Memory()
 	if h.writer != nil {
 		out.WriterGroups, out.WriterRequests = h.writer.Stats()
 	}

@@ -563,20 +563,3 @@ func (r *rows) Next(dest []driver.Value) error {
 	}
 	return nil
 }
-
-// Memory reports the bytes SQLite has allocated in this process (every connection of either
-// driver, since they share the library) and the most it has held since start.
-func Memory() (used, highwater int64) {
-	tls := libc.NewTLS()
-	defer tls.Close()
-	return lib.Xsqlite3_memory_used(tls), lib.Xsqlite3_memory_highwater(tls, 0)
-}
-
-// SetSoftHeapLimit asks SQLite to keep its allocations in this process under n bytes, by
-// recycling page-cache pages of every connection before allocating more (0 removes the limit).
-func SetSoftHeapLimit(n int64) {
-	tls := libc.NewTLS()
-	defer tls.Close()
-	initOnce.Do(func() { lib.Xsqlite3_initialize(tls) })
-	lib.Xsqlite3_soft_heap_limit64(tls, n)
-}

@@ -85,15 +85,11 @@ func run(args []string) int {
 		}
 	}
 	if os.Getenv("GOMEMLIMIT") == "" {
-		// A soft limit keeps the Go heap small under load; SQLite's own memory comes on top.
+		// A soft limit on the Go runtime's memory: the live heap is a few MB (requests in
+		// flight), so the collector only works harder during ingest bursts, and query latency
+		// keeps the default GOGC's pace; SQLite's own memory comes on top (docs/performance.md).
 		// GOMEMLIMIT overrides it.
-		debug.SetMemoryLimit(32 << 20)
-	}
-	if os.Getenv("GOGC") == "" {
-		// The live heap is small (a few MB: request bodies in flight); collecting at 1.3x it
-		// rather than 2x keeps the peak resident size under batch ingest about 2 MB lower for
-		// a few percent of CPU (docs/performance.md). GOGC overrides it.
-		debug.SetGCPercent(30)
+		debug.SetMemoryLimit(16 << 20)
 	}
 	if err := serve(ctx, cfg, log); err != nil {
 		log.Error("Failed to start chief-monitor", "error", err)

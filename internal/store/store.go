@@ -5,7 +5,6 @@ import (
 	"database/sql"
 	"errors"
 	"fmt"
-	"net/url"
 	"os"
 	"path/filepath"
 	"strings"
@@ -64,9 +63,9 @@ func Open(ctx context.Context, opts Options) (*Store, error) {
 			return nil, fmt.Errorf("store: open: directory %q of the database does not exist", dir)
 		}
 	}
-	dsn := sqliteDSN(opts.Path)
-	// The writer pool keeps compiled statements per connection (sqlitedrv); the gorm driver of
-	// the readers compiles every statement on each run.
+	// Both pools run on sqlitedrv, which keeps compiled statements per connection and returns
+	// text as text (the gorm SQLite driver compiles every statement on each run and guesses
+	// times from declared column types); gorm reads through it as through any database/sql pool.
 	writeDB := sqlitedrv.Open(opts.Path, sqlitePragmas...)
 	// One connection carries every write transaction and keeps their compiled statements.
 	writeDB.SetMaxOpenConns(1)
@@ -82,11 +81,7 @@ func Open(ctx context.Context, opts Options) (*Store, error) {
 		_ = writeDB.Close() // reporting the migration error matters more
 		return nil, err
 	}
-	readDB, err := sql.Open(sqlite.DriverName, dsn)
-	if err != nil {
-		_ = writeDB.Close()
-		return nil, fmt.Errorf("store: open reader: %w", err)
-	}
+	readDB := sqlitedrv.Open(opts.Path, sqlitePragmas...) // a pool of read connections
 	n := opts.ReadConns
 	if n <= 0 {
 		n = 3 // each SQLite connection holds its own page cache: keep memory small
@@ -122,16 +117,6 @@ var sqlitePragmas = []string{
 	"synchronous=NORMAL",
 	"foreign_keys=1",
 	"cache_size=-2000",
-}
-
-func sqliteDSN(path string) string {
-	q := url.Values{}
-	for _, p := range sqlitePragmas {
-		name, value, _ := strings.Cut(p, "=")
-		q.Add("_pragma", name+"("+value+")")
-	}
-	q.Set("_txlock", "immediate")
-	return "file:" + path + "?" + q.Encode()
 }
 
 // Close closes both pools. It is safe to call once.

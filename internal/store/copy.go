@@ -5,7 +5,6 @@ import (
 	"database/sql"
 	"fmt"
 	"strings"
-	"time"
 )
 
 // copyTables lists what CopyTo moves, parents before children, with each table's key.
@@ -141,11 +140,8 @@ func (s *Store) copyTable(ctx context.Context, dst *Store, table, key string, ba
 						vals[i] = n != 0
 					}
 				}
-				switch v := vals[i].(type) {
-				case []byte:
-					vals[i] = string(v)
-				case time.Time: // the driver parses DATE columns; Better Auth stored ISO text
-					vals[i] = v.UTC().Format("2006-01-02T15:04:05.000Z")
+				if b, ok := vals[i].([]byte); ok {
+					vals[i] = string(b)
 				}
 			}
 			values = append(values, vals)

@@ -122,12 +122,8 @@ func (t *Tx) InsertEvent(e *models.TelemetryEvent) (inserted bool, err error) {
 const eventColumns = `received_at, event_at, source_type, event_type, level, message, job_name, script_path, run_id,
 	scheduled_for, success, return_code, duration_ms, metadata_json, event_at_ms, event_id`
 
-// insertChunk bounds the rows of one multi-row INSERT (16 parameters each). The driver binds
-// parameters in O(n²), so chunks stay small: parsing is amortised, binding stays linear.
-const insertChunk = 10
-
-// KnownEventIDs returns which of ids are already stored.
-func (t *Tx) KnownEventIDs(ids []string) (map[string]bool, error) {
+// knownEventIDs returns which of ids are already stored.
+func (t *Tx) knownEventIDs(ids []string) (map[string]bool, error) {
 	known := map[string]bool{}
 	for start := 0; start < len(ids); start += 500 {
 		part := ids[start:min(start+500, len(ids))]
@@ -184,7 +180,7 @@ func (t *Tx) InsertNewEvents(evs []*models.TelemetryEvent) (int64, error) {
 	seen := map[string]bool{}
 	if len(ids) > 0 {
 		var err error
-		if seen, err = t.KnownEventIDs(ids); err != nil {
+		if seen, err = t.knownEventIDs(ids); err != nil {
 			return 0, err
 		}
 	}
@@ -198,7 +194,7 @@ func (t *Tx) InsertNewEvents(evs []*models.TelemetryEvent) (int64, error) {
 		}
 		rows = append(rows, e)
 	}
-	if err := t.InsertEvents(rows); err != nil {
+	if err := t.insertEventsPostgres(rows); err != nil {
 		return 0, err
 	}
 	return int64(len(rows)), nil
@@ -217,7 +213,11 @@ func (t *Tx) insertEachSQLite(evs []*models.TelemetryEvent) (int64, error) {
 		if err != nil {
 			return 0, fmt.Errorf("store: insert event: %w", err)
 		}
-		if n, err := res.RowsAffected(); err != nil || n == 0 {
+		n, err := res.RowsAffected()
+		if err != nil {
+			return 0, fmt.Errorf("store: insert event: %w", err)
+		}
+		if n == 0 {
 			continue // a repeated eventId
 		}
 		if e.ID, err = res.LastInsertId(); err != nil {
@@ -228,15 +228,11 @@ func (t *Tx) insertEachSQLite(evs []*models.TelemetryEvent) (int64, error) {
 	return stored, nil
 }
 
-// InsertEvents stores events with multi-row INSERTs and sets their IDs. The caller has removed
-// repeated event ids (KnownEventIDs); the unique index still refuses any that slipped through.
-// Within the write transaction rowids of one statement are consecutive, so the IDs follow from
-// the last one.
-func (t *Tx) InsertEvents(evs []*models.TelemetryEvent) error {
-	chunk := insertChunk
-	if t.s.dialect == Postgres {
-		chunk = 500 // pgx binds linearly; fewer statements mean fewer round trips
-	}
+// insertEventsPostgres stores events with 500-row INSERTs … RETURNING id and sets their IDs.
+// The caller has removed repeated event ids; the unique index still refuses any that slipped
+// through.
+func (t *Tx) insertEventsPostgres(evs []*models.TelemetryEvent) error {
+	const chunk = 500 // pgx binds linearly; fewer statements mean fewer round trips
 	for start := 0; start < len(evs); start += chunk {
 		part := evs[start:min(start+chunk, len(evs))]
 		var b strings.Builder
@@ -251,22 +247,8 @@ func (t *Tx) InsertEvents(evs []*models.TelemetryEvent) error {
 				e.JobName, e.ScriptPath, e.RunID, e.ScheduledFor, e.Success, e.ReturnCode, e.DurationMs, e.MetadataJSON,
 				e.EventAtMs, e.EventID)
 		}
-		if t.s.dialect == Postgres {
-			if err := t.insertReturning(b.String()+" RETURNING id", args, part); err != nil {
-				return err
-			}
-			continue
-		}
-		res, err := t.tx.ExecContext(t.ctx, b.String(), args...)
-		if err != nil {
-			return fmt.Errorf("store: insert events: %w", err)
-		}
-		last, err := res.LastInsertId()
-		if err != nil {
-			return fmt.Errorf("store: insert events: %w", err)
-		}
-		for i, e := range part {
-			e.ID = last - int64(len(part)-1-i)
+		if err := t.insertReturning(b.String()+" RETURNING id", args, part); err != nil {
+			return err
 		}
 	}
 	return nil

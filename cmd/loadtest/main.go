@@ -458,13 +458,8 @@ func latency(url string, n int) (p50, p99 time.Duration, err error) {
 
 // groupStats reads the monitor's group-commit counters: requests per committed transaction.
 func (m *monitorProc) groupStats() string {
-	resp, err := http.Get(m.base + "/v1/runtime")
-	if err != nil {
-		return "no runtime stats"
-	}
-	defer resp.Body.Close()
-	var rt struct{ WriterGroups, WriterRequests int64 }
-	if json.NewDecoder(resp.Body).Decode(&rt) != nil || rt.WriterGroups == 0 {
+	rt, err := sampleRuntime(m.base)
+	if err != nil || rt.WriterGroups == 0 {
 		return "no runtime stats"
 	}
 	return fmt.Sprintf("%.1f requests per commit", float64(rt.WriterRequests)/float64(rt.WriterGroups))

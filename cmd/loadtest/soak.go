@@ -17,6 +17,8 @@ type runtimeSample struct {
 	OpenFDs        int    `json:"openFDs"`
 	VmRSSKB        int64  `json:"vmRSSKB"`
 	VmHWMKB        int64  `json:"vmHWMKB"`
+	WriterGroups   int64  `json:"writerGroups"`
+	WriterRequests int64  `json:"writerRequests"`
 }
 
 func sampleRuntime(base string) (runtimeSample, error) {

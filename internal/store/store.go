@@ -37,7 +37,7 @@ type Store struct {
 	readDB  *sql.DB
 	writeDB *sql.DB
 	dialect Dialect
-	stmts   *stmtCache
+	stmts   *stmtCache // PostgreSQL only: sqlitedrv keeps compiled statements on its connections
 }
 
 // Dialect names the SQL flavour behind a Store.

@@ -185,6 +185,15 @@ func TestDaemonAgainstRealMonitor(t *testing.T) {
 		return up["sample-etl-pipeline"] && up["sample-quality-check"], fmt.Sprint(body.Jobs)
 	}
 	waitFor(t, 60*time.Second, "both sample jobs UP in /v1/status/jobs", jobsUp)
+	// The quality check reads what the ETL run writes: a job is UP as soon as Chief announces
+	// it, so wait for the run-on-start ETL to finish before running the check by hand.
+	waitFor(t, 60*time.Second, "the first ETL run's job.completed", func() (bool, string) {
+		var body struct{ Events []event }
+		if err := getJSON(mon.url+"/v1/events?jobName=sample-etl-pipeline&eventType=job.completed&limit=1", &body); err != nil {
+			return false, err.Error()
+		}
+		return len(body.Events) > 0, "not yet"
+	})
 
 	// Outage: the daemon keeps heartbeating and a manual run shares its spool.
 	mon.stop()

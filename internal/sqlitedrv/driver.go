@@ -45,6 +45,7 @@ func Open(path string, pragmas ...string) *sql.DB {
 type connector struct {
 	path    string
 	pragmas []string
+	ckpt    *Checkpointer // set by OpenWriter
 }
 
 func (c *connector) Connect(ctx context.Context) (driver.Conn, error) {
@@ -57,6 +58,9 @@ func (c *connector) Connect(ctx context.Context) (driver.Conn, error) {
 			_ = cn.Close() // the pragma error is the one to report
 			return nil, fmt.Errorf("sqlitedrv: pragma %s: %w", p, err)
 		}
+	}
+	if c.ckpt != nil {
+		c.ckpt.install(cn)
 	}
 	return cn, nil
 }
@@ -87,7 +91,11 @@ type conn struct {
 
 func openConn(path string) (*conn, error) {
 	tls := libc.NewTLS()
-	initOnce.Do(func() { lib.Xsqlite3_initialize(tls) })
+	initOnce.Do(func() {
+		lib.Xsqlite3_initialize(tls)
+		pinSizeClasses(tls)
+		registerWALVFS(tls)
+	})
 	c := &conn{tls: tls, cache: map[string]*stmtHandle{}}
 	name, err := libc.CString(path)
 	if err != nil {
@@ -99,7 +107,7 @@ func openConn(path string) (*conn, error) {
 	defer libc.Xfree(tls, pp)
 	// NOMUTEX: database/sql hands a connection to one goroutine at a time.
 	rc := lib.Xsqlite3_open_v2(tls, name, pp, lib.SQLITE_OPEN_READWRITE|lib.SQLITE_OPEN_CREATE|lib.SQLITE_OPEN_NOMUTEX|
-		lib.SQLITE_OPEN_URI, 0)
+		lib.SQLITE_OPEN_URI, vfsName)
 	c.db = readPtr(pp)
 	if rc != lib.SQLITE_OK {
 		err := c.errorFor(rc)
@@ -111,6 +119,18 @@ func openConn(path string) (*conn, error) {
 	}
 	lib.Xsqlite3_extended_result_codes(tls, c.db, 1)
 	return c, nil
+}
+
+// pinSizeClasses keeps one block of every size class of the C allocator alive for the life of
+// the process. That allocator (modernc.org/memory) carves each class out of 1 MiB mappings and
+// unmaps a mapping as soon as its last block is freed, so a class that keeps dropping to zero
+// live blocks (B-tree rebalancing takes and returns a ~20 KiB scratch buffer on nearly every
+// page split) pays an mmap, page faults on fresh zeroed pages and an munmap each time. With one
+// block held, the first mapping of each class stays and its freed blocks are reused.
+func pinSizeClasses(tls *libc.TLS) {
+	for log := 4; log <= 18; log++ { // 16 B … 256 KiB, the classes below the direct-mmap size
+		libc.Xmalloc(tls, types.Size_t(1<<log))
+	}
 }
 
 func (c *conn) mustAlloc(n int) uintptr {

@@ -37,7 +37,8 @@ type Store struct {
 	readDB  *sql.DB
 	writeDB *sql.DB
 	dialect Dialect
-	stmts   *stmtCache // PostgreSQL only: sqlitedrv keeps compiled statements on its connections
+	stmts   *stmtCache              // PostgreSQL only: sqlitedrv keeps compiled statements on its connections
+	ckpt    *sqlitedrv.Checkpointer // SQLite only
 }
 
 // Dialect names the SQL flavour behind a Store.
@@ -66,7 +67,7 @@ func Open(ctx context.Context, opts Options) (*Store, error) {
 	// Both pools run on sqlitedrv, which keeps compiled statements per connection and returns
 	// text as text (the gorm SQLite driver compiles every statement on each run and guesses
 	// times from declared column types); gorm reads through it as through any database/sql pool.
-	writeDB := sqlitedrv.Open(opts.Path, append(sqlitePragmas, writerCache)...)
+	writeDB, ckpt := sqlitedrv.OpenWriter(opts.Path, append(sqlitePragmas, writerCache)...)
 	// One connection carries every write transaction and keeps their compiled statements.
 	writeDB.SetMaxOpenConns(1)
 	writeDB.SetMaxIdleConns(1)
@@ -76,10 +77,14 @@ func Open(ctx context.Context, opts Options) (*Store, error) {
 		_ = writeDB.Close() // the open failed; the close error adds nothing
 		return nil, fmt.Errorf("store: open %s: %w", opts.Path, err)
 	}
-	s := &Store{writeDB: writeDB, dialect: SQLite}
+	s := &Store{writeDB: writeDB, ckpt: ckpt, dialect: SQLite}
 	if err := s.migrate(ctx); err != nil {
 		_ = writeDB.Close() // reporting the migration error matters more
 		return nil, err
+	}
+	if err := ckpt.Start(ctx); err != nil {
+		_ = writeDB.Close()
+		return nil, fmt.Errorf("store: open checkpointer: %w", err)
 	}
 	readDB := sqlitedrv.Open(opts.Path, append(sqlitePragmas, readerCache)...)
 	n := opts.ReadConns
@@ -92,6 +97,7 @@ func Open(ctx context.Context, opts Options) (*Store, error) {
 	if err != nil {
 		_ = writeDB.Close()
 		_ = readDB.Close()
+		ckpt.Close()
 		return nil, fmt.Errorf("store: open gorm: %w", err)
 	}
 	s.db = gdb
@@ -129,7 +135,9 @@ const (
 // Close closes both pools. It is safe to call once.
 func (s *Store) Close() error {
 	s.stmts.close()
-	return errors.Join(s.readDB.Close(), s.writeDB.Close())
+	err := errors.Join(s.readDB.Close(), s.writeDB.Close())
+	s.ckpt.Close()
+	return err
 }
 
 // DB returns the gorm handle for reads and small writes.

@@ -39,7 +39,8 @@ type Checkpointer struct {
 	// be tried after its next commit) rather than made to wait while a background pass runs.
 	mu     sync.Mutex
 	kick   chan struct{}
-	passAt atomic.Int64 // log frames when the last background pass started
+	passAt atomic.Int64 // log frames when the last background pass ran
+	frames atomic.Int64 // log frames after the writer's last commit
 
 	stop, done chan struct{}
 	started    bool
@@ -76,10 +77,13 @@ func walHook(tls *libc.TLS, arg, db, zDb uintptr, frames int32) int32 {
 	}
 	cp := v.(*Checkpointer)
 	n := int64(frames)
+	cp.frames.Store(n)
 	if n < cp.passAt.Load() { // the log restarted
 		cp.passAt.Store(0)
 	}
-	if n-cp.passAt.Load() >= bgEvery {
+	// Past finalAt the writer's own checkpoint below takes over: a background pass then would
+	// only hold the lock that checkpoint needs, and the log would keep growing.
+	if n < finalAt && n-cp.passAt.Load() >= bgEvery {
 		select {
 		case cp.kick <- struct{}{}:
 		default:
@@ -122,6 +126,9 @@ func (cp *Checkpointer) run(c *conn) {
 		case <-cp.stop:
 			return
 		case <-cp.kick:
+		}
+		if cp.frames.Load() >= finalAt {
+			continue // the writer's final checkpoint is due; leave it the lock
 		}
 		cp.mu.Lock()
 		rc := lib.Xsqlite3_wal_checkpoint_v2(c.tls, c.db, 0, lib.SQLITE_CHECKPOINT_PASSIVE, out, out+4)

@@ -32,7 +32,7 @@ import (
 const walVFSName = "chief-unix-walbuf"
 
 // walBufMax bounds the gathered bytes of one WAL file; a longer run is written in pieces.
-const walBufMax = 256 << 10
+const walBufMax = 128 << 10
 
 // walFrameHeader is the size of a WAL frame header; bytes 4..7 hold the database size after a
 // commit, which is non-zero only in a transaction's commit frame.

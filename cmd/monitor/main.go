@@ -86,10 +86,17 @@ func run(args []string) int {
 	}
 	if os.Getenv("GOMEMLIMIT") == "" {
 		// A soft limit on the Go runtime's memory: the live heap is a few MB (requests in
-		// flight), so the collector only works harder during ingest bursts, and query latency
-		// keeps the default GOGC's pace; SQLite's own memory comes on top (docs/performance.md).
-		// GOMEMLIMIT overrides it.
+		// flight), so the collector only works harder during ingest bursts; SQLite's own memory
+		// comes on top (docs/performance.md). GOMEMLIMIT overrides it.
 		debug.SetMemoryLimit(16 << 20)
+		if os.Getenv("GOGC") == "" {
+			// With a live heap of 1-2 MB the default GOGC collects at the 4 MB minimum goal:
+			// every 30 or so list requests, and a request that meets a collection takes several
+			// times its usual time. GOGC=400 puts the minimum goal at 16 MB, the limit above, so
+			// the heap may use the memory it is allowed before the collector runs; the peak does
+			// not change (measured: VmHWM 48.3 MB before, 48.4 MB after). GOGC overrides it.
+			debug.SetGCPercent(400)
+		}
 	}
 	if err := serve(ctx, cfg, log); err != nil {
 		log.Error("Failed to start chief-monitor", "error", err)

@@ -5,6 +5,7 @@ package apirow
 
 import (
 	"encoding/json"
+	"strings"
 
 	"github.com/gulag/chief-monitor/models"
 )
@@ -31,12 +32,10 @@ type Event struct {
 
 // ObjectOrEmpty is the stored JSON text as an object, or {} when it is not one.
 func ObjectOrEmpty(s string) json.RawMessage {
-	b := []byte(s)
-	var m map[string]json.RawMessage
-	if json.Unmarshal(b, &m) != nil || m == nil {
+	if t := strings.TrimLeft(s, " \t\r\n"); t == "" || t[0] != '{' || !json.Valid([]byte(s)) {
 		return json.RawMessage("{}")
 	}
-	return json.RawMessage(b)
+	return json.RawMessage(s)
 }
 
 // FromEvent shapes one stored event.

@@ -187,7 +187,13 @@ type stmtHandle struct {
 	cached bool
 	busy   bool
 	cols   []string
+	// last holds, per column, the short text value read last, boxed: a list reads the same level,
+	// type or job name row after row, and an equal value is handed out again without allocating.
+	last []driver.Value
 }
+
+// reuseMax bounds the text values a statement keeps for reuse.
+const reuseMax = 64
 
 // prepare compiles query. Text after the first statement (other than blanks and comments) makes
 // it a script, which only Exec accepts, without arguments: the caller gets ok=false then.
@@ -556,6 +562,22 @@ func (r *rows) Close() error {
 	return nil
 }
 
+// text returns column i's text b as a driver value: the value of the previous row when equal.
+func (h *stmtHandle) text(i int, b []byte) driver.Value {
+	if len(b) > reuseMax || i >= len(h.cols) {
+		return string(b)
+	}
+	if h.last == nil {
+		h.last = make([]driver.Value, len(h.cols))
+	}
+	if s, ok := h.last[i].(string); ok && s == string(b) {
+		return h.last[i]
+	}
+	v := driver.Value(string(b))
+	h.last[i] = v
+	return v
+}
+
 func (r *rows) Next(dest []driver.Value) error {
 	if r.done {
 		return io.EOF
@@ -578,7 +600,7 @@ func (r *rows) Next(dest []driver.Value) error {
 		case lib.SQLITE_TEXT:
 			z := lib.Xsqlite3_column_text(tls, p, int32(i))
 			n := lib.Xsqlite3_column_bytes(tls, p, int32(i))
-			dest[i] = string(libc.GoBytes(z, int(n)))
+			dest[i] = r.h.text(i, libc.GoBytes(z, int(n)))
 		case lib.SQLITE_BLOB:
 			z := lib.Xsqlite3_column_blob(tls, p, int32(i))
 			n := lib.Xsqlite3_column_bytes(tls, p, int32(i))

@@ -255,3 +255,41 @@ func TestTransactionsAndLocking(t *testing.T) {
 		t.Fatalf("rows seen by the other driver: %v", ks)
 	}
 }
+
+// A statement hands out a text value equal to the previous row's again: every row must still
+// read its own value, across rows, NULLs, long values and later runs of the statement.
+func TestRepeatedTextReadsEachRowsValue(t *testing.T) {
+	db, _ := open(t)
+	long := strings.Repeat("x", 100)
+	vals := []any{"a", "a", "b", nil, "a", long, long + "y", "", "b", "b"}
+	for i, v := range vals {
+		if _, err := db.Exec(`INSERT INTO t (id, at) VALUES (?, ?)`, i+1, v); err != nil {
+			t.Fatal(err)
+		}
+	}
+	for run := 0; run < 2; run++ {
+		rows, err := db.Query(`SELECT at FROM t ORDER BY id`)
+		if err != nil {
+			t.Fatal(err)
+		}
+		var got []any
+		for rows.Next() {
+			var s sql.NullString
+			if err := rows.Scan(&s); err != nil {
+				t.Fatal(err)
+			}
+			if s.Valid {
+				got = append(got, s.String)
+			} else {
+				got = append(got, nil)
+			}
+		}
+		if err := rows.Err(); err != nil {
+			t.Fatal(err)
+		}
+		rows.Close()
+		if fmt.Sprint(got) != fmt.Sprint(vals) {
+			t.Fatalf("run %d read %q, want %q", run, got, vals)
+		}
+	}
+}

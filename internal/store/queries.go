@@ -2,6 +2,7 @@ package store
 
 import (
 	"context"
+	"database/sql"
 	"fmt"
 
 	"github.com/gulag/chief-monitor/internal/telemetry"
@@ -41,8 +42,8 @@ func (s *Store) Events(ctx context.Context, f EventFilter) ([]models.TelemetryEv
 	ids = applyTimeBound(ids, f.From, ">=")
 	ids = applyTimeBound(ids, f.To, "<=")
 	ids = ids.Order("event_at_ms DESC, id DESC").Limit(f.Limit).Offset(f.Offset)
-	var out []models.TelemetryEvent
-	err := s.db.WithContext(ctx).Where("id IN (?)", ids).Order("event_at_ms DESC, id DESC").Find(&out).Error
+	out, err := findRows(s.db.WithContext(ctx).Model(&models.TelemetryEvent{}).Select(eventReadColumns).
+		Where("id IN (?)", ids).Order("event_at_ms DESC, id DESC"), f.Limit, new(eventScanner).scan)
 	if err != nil {
 		return nil, fmt.Errorf("store: events: %w", err)
 	}
@@ -55,10 +56,10 @@ func (s *Store) EventsByID(ctx context.Context, ids []int64) (map[int64]models.T
 	if len(ids) == 0 {
 		return out, nil
 	}
-	var rows []models.TelemetryEvent
-	// Only the columns a "latest event" shows: metadata can be large.
-	if err := s.db.WithContext(ctx).Select("id, event_at, event_at_ms, event_type, level, message, success, job_name").
-		Where("id IN ?", ids).Find(&rows).Error; err != nil {
+	// Every column but the metadata, which can be large and no "latest event" shows.
+	rows, err := findRows(s.db.WithContext(ctx).Model(&models.TelemetryEvent{}).Select(eventSummaryColumns).
+		Where("id IN ?", ids), len(ids), new(eventScanner).scan)
+	if err != nil {
 		return nil, fmt.Errorf("store: events by id: %w", err)
 	}
 	for _, r := range rows {
@@ -81,8 +82,9 @@ func (s *Store) LatestEvent(ctx context.Context) (*models.TelemetryEvent, error)
 
 // Checks lists every check, ordered by job name (byte order).
 func (s *Store) Checks(ctx context.Context) ([]models.CheckState, error) {
-	var out []models.CheckState
-	if err := s.db.WithContext(ctx).Order("job_name").Find(&out).Error; err != nil {
+	out, err := findRows(s.db.WithContext(ctx).Model(&models.CheckState{}).Select(checkColumns).Order("job_name"), 100,
+		func(rows *sql.Rows) (c models.CheckState, err error) { return c, scanCheck(rows, &c) })
+	if err != nil {
 		return nil, fmt.Errorf("store: checks: %w", err)
 	}
 	return out, nil

@@ -1,0 +1,90 @@
+package store
+
+import (
+	"database/sql"
+	"strings"
+
+	"github.com/gulag/chief-monitor/models"
+	"gorm.io/gorm"
+)
+
+// The lists the API and the pages poll most (events, checks) are read with database/sql's Scan
+// into fixed destinations instead of gorm's reflective mapping, which was most of their time: a
+// 100-row event list took 555 µs and 40 allocations a row through gorm, 300 µs and 17 this way.
+// gorm still builds and runs the queries.
+
+// eventReadColumns are the columns of telemetry_events in the order eventScanner reads them: the
+// id, then the columns an insert writes.
+const eventReadColumns = "id, " + eventColumns
+
+// eventSummaryColumns read as eventReadColumns but leave the metadata, which can be large, empty.
+var eventSummaryColumns = strings.Replace(eventReadColumns, "metadata_json", "'' AS metadata_json", 1)
+
+// findRows runs q and reads every row with scan. sizeHint presizes the result.
+func findRows[T any](q *gorm.DB, sizeHint int, scan func(*sql.Rows) (T, error)) ([]T, error) {
+	rows, err := q.Rows()
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	out := make([]T, 0, max(0, min(sizeHint, 1000)))
+	for rows.Next() {
+		v, err := scan(rows)
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, v)
+	}
+	return out, rows.Err()
+}
+
+// slab hands out pointers to the optional values of many rows from shared arrays: one
+// allocation per 256 values instead of one per value. nil stands for NULL.
+type slab[T any] struct{ vals []T }
+
+func (s *slab[T]) ptr(v T, valid bool) *T {
+	if !valid {
+		return nil
+	}
+	if len(s.vals) == cap(s.vals) {
+		s.vals = make([]T, 0, 256)
+	}
+	s.vals = append(s.vals, v)
+	return &s.vals[len(s.vals)-1]
+}
+
+// text is ptr for a nullable text column.
+func text(s *slab[string], v sql.NullString) *string { return s.ptr(v.String, v.Valid) }
+
+// eventScanner reads rows of eventReadColumns. A NULL in a column the struct holds as a plain
+// value reads as its zero value, as gorm reads it.
+type eventScanner struct {
+	row                                            models.TelemetryEvent
+	job, script, run, scheduled, eventID, metadata sql.NullString
+	success                                        sql.NullBool
+	returnCode, durationMs, atMs                   sql.NullInt64
+	dest                                           []any
+	texts                                          slab[string]
+	ints                                           slab[int64]
+	bools                                          slab[bool]
+}
+
+func (sc *eventScanner) scan(rows *sql.Rows) (models.TelemetryEvent, error) {
+	if sc.dest == nil {
+		r := &sc.row
+		sc.dest = []any{&r.ID, &r.ReceivedAt, &r.EventAt, &r.SourceType, &r.EventType, &r.Level, &r.Message,
+			&sc.job, &sc.script, &sc.run, &sc.scheduled, &sc.success, &sc.returnCode, &sc.durationMs,
+			&sc.metadata, &sc.atMs, &sc.eventID}
+	}
+	if err := rows.Scan(sc.dest...); err != nil {
+		return models.TelemetryEvent{}, err
+	}
+	e := sc.row
+	e.JobName, e.ScriptPath, e.RunID = text(&sc.texts, sc.job), text(&sc.texts, sc.script), text(&sc.texts, sc.run)
+	e.ScheduledFor, e.EventID = text(&sc.texts, sc.scheduled), text(&sc.texts, sc.eventID)
+	e.MetadataJSON, e.EventAtMs = sc.metadata.String, sc.atMs.Int64
+	e.Success = sc.bools.ptr(sc.success.Bool, sc.success.Valid)
+	e.ReturnCode = sc.ints.ptr(sc.returnCode.Int64, sc.returnCode.Valid)
+	e.DurationMs = sc.ints.ptr(sc.durationMs.Int64, sc.durationMs.Valid)
+	return e, nil
+}

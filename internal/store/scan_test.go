@@ -1,0 +1,84 @@
+package store_test
+
+import (
+	"context"
+	"reflect"
+	"testing"
+	"time"
+
+	"github.com/gulag/chief-monitor/internal/store"
+	"github.com/gulag/chief-monitor/internal/testutil"
+	"github.com/gulag/chief-monitor/models"
+)
+
+func ip(v int64) *int64 { return &v }
+func bp(v bool) *bool   { return &v }
+
+// The hand-written row readers of the event and check lists must read exactly what gorm's
+// mapping reads: every column, NULL as nil, and no pointer shared between rows.
+func TestListReadersMatchGorm(t *testing.T) {
+	st := testutil.NewStore(t)
+	ctx := context.Background()
+	base := testutil.Time(t, "2026-03-04T10:00:00Z")
+	full := mkEvent("script.failed", "ERROR", "etl", base, 1500)
+	full.ScriptPath, full.RunID, full.ScheduledFor = sp("workers/load.py"), sp("etl:7"), sp("2026-03-04T09:59:00Z")
+	full.Success, full.ReturnCode, full.EventID = bp(false), ip(-9), sp("ev-1")
+	full.MetadataJSON = `{"rows":3,"nested":{"a":[1,2]}}`
+	done := mkEvent("job.completed", "INFO", "etl", base.Add(time.Second), 20)
+	done.Success, done.ReturnCode = bp(true), ip(0)
+	bare := mkEvent("chief.heartbeat", "DEBUG", "", base.Add(2*time.Second), 0)
+	insertEvents(t, st, full, done, bare, mkEvent("worker.message", "INFO", "other", base.Add(3*time.Second), 0))
+	err := st.Write(ctx, func(tx *store.Tx) error {
+		if err := tx.InsertCheck(&models.CheckState{JobName: "etl", Enabled: true, AlertOnFailure: false, AlertOnMiss: true,
+			GraceSeconds: 90, Status: models.StatusLate, LastHeartbeatAt: sp("2026-03-04T10:00:00Z"),
+			ExpectedNextAt: sp("2026-03-04T11:00:00Z"), ExpectedNextMs: ip(1772622000000), LastSuccessMs: ip(1772618400000),
+			ConsecutiveFailures: 2, UpdatedAt: "2026-03-04T10:00:01Z", LatestEventID: ip(2), LatestEventMs: ip(1772618401000)}); err != nil {
+			return err
+		}
+		return tx.InsertCheck(&models.CheckState{JobName: "other", Status: models.StatusUp, UpdatedAt: "2026-03-04T10:00:03Z"})
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+
+	got, err := st.Events(ctx, store.EventFilter{Limit: 10})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var want []models.TelemetryEvent
+	if err := st.DB().Order("event_at_ms DESC, id DESC").Find(&want).Error; err != nil {
+		t.Fatal(err)
+	}
+	if len(want) != 4 || !reflect.DeepEqual(got, want) {
+		t.Fatalf("Events read\n%+v\ngorm reads\n%+v", got, want)
+	}
+	if got[2].JobName == got[3].JobName || got[2].Success == got[3].Success || got[2].ReturnCode == got[3].ReturnCode {
+		t.Fatal("two rows share a pointer")
+	}
+
+	byID, err := st.EventsByID(ctx, []int64{want[3].ID, want[1].ID})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, w := range []models.TelemetryEvent{want[3], want[1]} {
+		w.MetadataJSON = "" // not read: it can be large
+		if g := byID[w.ID]; !reflect.DeepEqual(g, w) {
+			t.Errorf("EventsByID(%d) = %+v, want %+v", w.ID, g, w)
+		}
+	}
+	if len(byID) != 2 {
+		t.Errorf("EventsByID read %d events, want 2", len(byID))
+	}
+
+	checks, err := st.Checks(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var wantChecks []models.CheckState
+	if err := st.DB().Order("job_name").Find(&wantChecks).Error; err != nil {
+		t.Fatal(err)
+	}
+	if len(wantChecks) != 2 || !reflect.DeepEqual(checks, wantChecks) {
+		t.Fatalf("Checks read\n%+v\ngorm reads\n%+v", checks, wantChecks)
+	}
+}

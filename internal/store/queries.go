@@ -2,7 +2,6 @@ package store
 
 import (
 	"context"
-	"database/sql"
 	"fmt"
 
 	"github.com/gulag/chief-monitor/internal/telemetry"
@@ -83,7 +82,7 @@ func (s *Store) LatestEvent(ctx context.Context) (*models.TelemetryEvent, error)
 // Checks lists every check, ordered by job name (byte order).
 func (s *Store) Checks(ctx context.Context) ([]models.CheckState, error) {
 	out, err := findRows(s.db.WithContext(ctx).Model(&models.CheckState{}).Select(checkColumns).Order("job_name"), 100,
-		func(rows *sql.Rows) (c models.CheckState, err error) { return c, scanCheck(rows, &c) })
+		new(checkScanner).scan)
 	if err != nil {
 		return nil, fmt.Errorf("store: checks: %w", err)
 	}

@@ -292,16 +292,6 @@ func checkArgs(c *models.CheckState) []any {
 		c.LatestEventID, c.LatestEventMs}
 }
 
-func scanCheck(sc interface{ Scan(...any) error }, c *models.CheckState) error {
-	var status string
-	err := sc.Scan(&c.JobName, &c.Enabled, &c.AlertOnFailure, &c.AlertOnMiss, &c.GraceSeconds, &status,
-		&c.LastHeartbeatAt, &c.ExpectedNextAt, &c.LastSuccessAt, &c.LastFailureAt, &c.ConsecutiveFailures,
-		&c.UpdatedAt, &c.ExpectedNextMs, &c.SatisfiedExpectedAt, &c.LastHeartbeatMs, &c.LastSuccessMs,
-		&c.LastFailureMs, &c.LatestEventID, &c.LatestEventMs)
-	c.Status = models.CheckStatus(status)
-	return err
-}
-
 // Check loads one job's check row for update. It returns ErrNotFound when the job has none.
 func (t *Tx) Check(job string) (*models.CheckState, error) {
 	q := `SELECT ` + checkColumns + ` FROM check_states WHERE job_name = ?`
@@ -312,8 +302,8 @@ func (t *Tx) Check(job string) (*models.CheckState, error) {
 	if err != nil {
 		return nil, err
 	}
-	var c models.CheckState
-	switch err := scanCheck(row, &c); {
+	c, err := new(checkScanner).scan(row)
+	switch {
 	case errors.Is(err, sql.ErrNoRows):
 		return nil, ErrNotFound
 	case err != nil:
@@ -355,9 +345,10 @@ func (t *Tx) LockChecks(jobs []string, now string) (map[string]*models.CheckStat
 		return nil, fmt.Errorf("store: lock checks: %w", err)
 	}
 	defer rows.Close()
+	var sc checkScanner
 	for rows.Next() {
-		var c models.CheckState
-		if err := scanCheck(rows, &c); err != nil {
+		c, err := sc.scan(rows)
+		if err != nil {
 			return nil, fmt.Errorf("store: lock checks: %w", err)
 		}
 		out[c.JobName] = &c
@@ -509,9 +500,10 @@ func (t *Tx) WatchedChecks() ([]models.CheckState, error) {
 	}
 	defer rows.Close()
 	var out []models.CheckState
+	var sc checkScanner
 	for rows.Next() {
-		var c models.CheckState
-		if err := scanCheck(rows, &c); err != nil {
+		c, err := sc.scan(rows)
+		if err != nil {
 			return nil, fmt.Errorf("store: watched checks: %w", err)
 		}
 		out = append(out, c)

@@ -41,8 +41,9 @@ func findRows[T any](q *gorm.DB, sizeHint int, scan func(rowScanner) (T, error))
 	return out, rows.Err()
 }
 
-// slab hands out pointers to the optional values of many rows from shared arrays: one
-// allocation per 256 values instead of one per value. nil stands for NULL.
+// slab hands out pointers to the optional values of many rows from shared arrays, each twice
+// the last up to 256 values: a one-row read allocates little, a list one array per 256 values
+// instead of one allocation per value. nil stands for NULL.
 type slab[T any] struct{ vals []T }
 
 func (s *slab[T]) ptr(v T, valid bool) *T {
@@ -50,7 +51,7 @@ func (s *slab[T]) ptr(v T, valid bool) *T {
 		return nil
 	}
 	if len(s.vals) == cap(s.vals) {
-		s.vals = make([]T, 0, 256)
+		s.vals = make([]T, 0, min(256, max(8, 2*cap(s.vals))))
 	}
 	s.vals = append(s.vals, v)
 	return &s.vals[len(s.vals)-1]

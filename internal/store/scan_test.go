@@ -45,13 +45,7 @@ func TestListReadersMatchGorm(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	var want []models.TelemetryEvent
-	if err := st.DB().Order("event_at_ms DESC, id DESC").Find(&want).Error; err != nil {
-		t.Fatal(err)
-	}
-	if len(want) != 4 || !reflect.DeepEqual(got, want) {
-		t.Fatalf("Events read\n%+v\ngorm reads\n%+v", got, want)
-	}
+	want := readsAsGorm(t, st, "Events", got, "event_at_ms DESC, id DESC", 4)
 	if got[2].JobName == got[3].JobName || got[2].Success == got[3].Success || got[2].ReturnCode == got[3].ReturnCode {
 		t.Fatal("two rows share a pointer")
 	}
@@ -74,11 +68,19 @@ func TestListReadersMatchGorm(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	var wantChecks []models.CheckState
-	if err := st.DB().Order("job_name").Find(&wantChecks).Error; err != nil {
+	readsAsGorm(t, st, "Checks", checks, "job_name", 2)
+}
+
+// readsAsGorm fails the test unless got, read by the function named what, is the n rows gorm's
+// own mapping reads in order; it returns gorm's rows.
+func readsAsGorm[T any](t *testing.T, st *store.Store, what string, got []T, order string, n int) []T {
+	t.Helper()
+	var want []T
+	if err := st.DB().Order(order).Find(&want).Error; err != nil {
 		t.Fatal(err)
 	}
-	if len(wantChecks) != 2 || !reflect.DeepEqual(checks, wantChecks) {
-		t.Fatalf("Checks read\n%+v\ngorm reads\n%+v", checks, wantChecks)
+	if len(want) != n || !reflect.DeepEqual(got, want) {
+		t.Fatalf("%s read\n%+v\ngorm reads\n%+v", what, got, want)
 	}
+	return want
 }

@@ -315,8 +315,8 @@ func TestRunLoopUsesInjectedClock(t *testing.T) {
 	for at := range ran {
 		got = append(got, at.Format("15:04"))
 	}
-	// Under "parallel" each run starts on a goroutine of its own, so two minutes whose runs
-	// are both waiting for the one slot may report in either order; each must run once.
+	// Under "parallel" the runs are launched in order, each on a goroutine of its own, so two
+	// that overlap may report in either order; each minute must run exactly once.
 	slices.Sort(got)
 	if want := "10:01 10:02 10:03 10:04"; strings.Join(got, " ") != want {
 		t.Fatalf("runs: got %q, want %q", got, want)

@@ -46,27 +46,24 @@ func findRows[T any](q *gorm.DB, sizeHint int, scan func(rowScanner) (T, error))
 // instead of one allocation per value. nil stands for NULL.
 type slab[T any] struct{ vals []T }
 
-func (s *slab[T]) ptr(v T, valid bool) *T {
-	if !valid {
+func (s *slab[T]) ptr(v sql.Null[T]) *T {
+	if !v.Valid {
 		return nil
 	}
 	if len(s.vals) == cap(s.vals) {
 		s.vals = make([]T, 0, min(256, max(8, 2*cap(s.vals))))
 	}
-	s.vals = append(s.vals, v)
+	s.vals = append(s.vals, v.V)
 	return &s.vals[len(s.vals)-1]
 }
-
-// text is ptr for a nullable text column.
-func text(s *slab[string], v sql.NullString) *string { return s.ptr(v.String, v.Valid) }
 
 // eventScanner reads rows of eventReadColumns. A NULL in a column the struct holds as a plain
 // value reads as its zero value, as gorm reads it.
 type eventScanner struct {
 	row                                            models.TelemetryEvent
-	job, script, run, scheduled, eventID, metadata sql.NullString
-	success                                        sql.NullBool
-	returnCode, durationMs, atMs                   sql.NullInt64
+	job, script, run, scheduled, eventID, metadata sql.Null[string]
+	success                                        sql.Null[bool]
+	returnCode, durationMs, atMs                   sql.Null[int64]
 	dest                                           []any
 	texts                                          slab[string]
 	ints                                           slab[int64]
@@ -84,25 +81,24 @@ func (sc *eventScanner) scan(rows rowScanner) (models.TelemetryEvent, error) {
 		return models.TelemetryEvent{}, err
 	}
 	e := sc.row
-	e.JobName, e.ScriptPath, e.RunID = text(&sc.texts, sc.job), text(&sc.texts, sc.script), text(&sc.texts, sc.run)
-	e.ScheduledFor, e.EventID = text(&sc.texts, sc.scheduled), text(&sc.texts, sc.eventID)
-	e.MetadataJSON, e.EventAtMs = sc.metadata.String, sc.atMs.Int64
-	e.Success = sc.bools.ptr(sc.success.Bool, sc.success.Valid)
-	e.ReturnCode = sc.ints.ptr(sc.returnCode.Int64, sc.returnCode.Valid)
-	e.DurationMs = sc.ints.ptr(sc.durationMs.Int64, sc.durationMs.Valid)
+	e.JobName, e.ScriptPath, e.RunID = sc.texts.ptr(sc.job), sc.texts.ptr(sc.script), sc.texts.ptr(sc.run)
+	e.ScheduledFor, e.EventID = sc.texts.ptr(sc.scheduled), sc.texts.ptr(sc.eventID)
+	e.MetadataJSON, e.EventAtMs = sc.metadata.V, sc.atMs.V
+	e.Success = sc.bools.ptr(sc.success)
+	e.ReturnCode = sc.ints.ptr(sc.returnCode)
+	e.DurationMs = sc.ints.ptr(sc.durationMs)
 	return e, nil
 }
 
 // checkScanner reads rows of checkColumns, for the lists and for the writer's loads alike.
 type checkScanner struct {
-	row                                                      models.CheckState
-	status                                                   string
-	heartbeatAt, expectedAt, successAt, failureAt, satisfied sql.NullString
-	expectedMs, heartbeatMs, successMs, failureMs, latestID  sql.NullInt64
-	latestMs                                                 sql.NullInt64
-	dest                                                     []any
-	texts                                                    slab[string]
-	ints                                                     slab[int64]
+	row                                                               models.CheckState
+	status                                                            string
+	heartbeatAt, expectedAt, successAt, failureAt, satisfied          sql.Null[string]
+	expectedMs, heartbeatMs, successMs, failureMs, latestID, latestMs sql.Null[int64]
+	dest                                                              []any
+	texts                                                             slab[string]
+	ints                                                              slab[int64]
 }
 
 func (sc *checkScanner) scan(rows rowScanner) (models.CheckState, error) {
@@ -117,14 +113,14 @@ func (sc *checkScanner) scan(rows rowScanner) (models.CheckState, error) {
 	}
 	c := sc.row
 	c.Status = models.CheckStatus(sc.status)
-	c.LastHeartbeatAt, c.ExpectedNextAt = text(&sc.texts, sc.heartbeatAt), text(&sc.texts, sc.expectedAt)
-	c.LastSuccessAt, c.LastFailureAt = text(&sc.texts, sc.successAt), text(&sc.texts, sc.failureAt)
-	c.SatisfiedExpectedAt = text(&sc.texts, sc.satisfied)
-	c.ExpectedNextMs = sc.ints.ptr(sc.expectedMs.Int64, sc.expectedMs.Valid)
-	c.LastHeartbeatMs = sc.ints.ptr(sc.heartbeatMs.Int64, sc.heartbeatMs.Valid)
-	c.LastSuccessMs = sc.ints.ptr(sc.successMs.Int64, sc.successMs.Valid)
-	c.LastFailureMs = sc.ints.ptr(sc.failureMs.Int64, sc.failureMs.Valid)
-	c.LatestEventID = sc.ints.ptr(sc.latestID.Int64, sc.latestID.Valid)
-	c.LatestEventMs = sc.ints.ptr(sc.latestMs.Int64, sc.latestMs.Valid)
+	c.LastHeartbeatAt, c.ExpectedNextAt = sc.texts.ptr(sc.heartbeatAt), sc.texts.ptr(sc.expectedAt)
+	c.LastSuccessAt, c.LastFailureAt = sc.texts.ptr(sc.successAt), sc.texts.ptr(sc.failureAt)
+	c.SatisfiedExpectedAt = sc.texts.ptr(sc.satisfied)
+	c.ExpectedNextMs = sc.ints.ptr(sc.expectedMs)
+	c.LastHeartbeatMs = sc.ints.ptr(sc.heartbeatMs)
+	c.LastSuccessMs = sc.ints.ptr(sc.successMs)
+	c.LastFailureMs = sc.ints.ptr(sc.failureMs)
+	c.LatestEventID = sc.ints.ptr(sc.latestID)
+	c.LatestEventMs = sc.ints.ptr(sc.latestMs)
 	return c, nil
 }

@@ -106,12 +106,6 @@ func (h *Handler) record(c *fiber.Ctx, events []services.Event, arrived func()) 
 	return writeJSON(c, fiber.StatusAccepted, ingestResponse{Inserted: res.Inserted, Dropped: res.Dropped, Duplicates: res.Duplicates})
 }
 
-type eventsResponse struct {
-	Events []apirow.Event `json:"events"`
-	Limit  int            `json:"limit"`
-	Offset int            `json:"offset"`
-}
-
 // eventFilter reads the /v1/events and /events filters from the query.
 func eventFilter(c *fiber.Ctx) store.EventFilter {
 	limit, offset := pagination(c)
@@ -127,5 +121,11 @@ func (h *Handler) listEvents(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
-	return writeJSON(c, fiber.StatusOK, eventsResponse{Events: apirow.FromEvents(evs), Limit: f.Limit, Offset: f.Offset})
+	// {"events":[EventRow...],"limit":n,"offset":n}, written directly: the list clients poll.
+	return writeJSONAppend(c, fiber.StatusOK, func(b []byte) []byte {
+		b = apirow.AppendEvents(append(b, `{"events":`...), evs)
+		b = strconv.AppendInt(append(b, `,"limit":`...), int64(f.Limit), 10)
+		b = strconv.AppendInt(append(b, `,"offset":`...), int64(f.Offset), 10)
+		return append(b, '}')
+	})
 }

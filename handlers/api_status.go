@@ -119,8 +119,8 @@ func (h *Handler) statusJob(c *fiber.Ctx) error {
 		return err
 	}
 	return writeJSON(c, fiber.StatusOK, struct {
-		Check      apirow.Check   `json:"check"`
-		Events     []apirow.Event `json:"events"`
-		OpenAlerts []apirow.Alert `json:"openAlerts"`
-	}{apirow.FromCheck(d.Check), apirow.FromEvents(d.Events), apirow.FromAlerts(d.OpenAlerts)})
+		Check      apirow.Check     `json:"check"`
+		Events     apirow.EventList `json:"events"`
+		OpenAlerts []apirow.Alert   `json:"openAlerts"`
+	}{apirow.FromCheck(d.Check), apirow.EventList(d.Events), apirow.FromAlerts(d.OpenAlerts)})
 }

@@ -35,6 +35,24 @@ func writeJSON(c *fiber.Ctx, status int, v any) error {
 	return nil
 }
 
+// appendBufs holds the buffers of writeJSONAppend between responses, as jsonBufs does.
+var appendBufs = sync.Pool{New: func() any { return new([]byte) }}
+
+// writeJSONAppend answers with the JSON that appendBody appends to an empty pooled buffer: the
+// responses written without encoding/json (the event lists, apirow.AppendEvents).
+func writeJSONAppend(c *fiber.Ctx, status int, appendBody func([]byte) []byte) error {
+	p := appendBufs.Get().(*[]byte)
+	b := appendBody((*p)[:0])
+	c.Status(status)
+	c.Set(fiber.HeaderContentType, "application/json; charset=utf-8")
+	c.Response().SetBody(b) // copied into the response's own buffer
+	if cap(b) <= jsonBufKeep {
+		*p = b
+		appendBufs.Put(p)
+	}
+	return nil
+}
+
 // errorBody is the common {"error": ...} shape.
 type errorBody struct {
 	Error string `json:"error"`

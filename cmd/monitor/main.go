@@ -18,6 +18,7 @@ import (
 	"net/http"
 	"os"
 	"os/signal"
+	"runtime"
 	"runtime/debug"
 	"runtime/pprof"
 	"strconv"
@@ -83,6 +84,17 @@ func run(args []string) int {
 				defer pprof.StopCPUProfile()
 			}
 		}
+	}
+	if path := os.Getenv("MONITOR_ALLOCPROFILE"); path != "" {
+		// The same aid for allocations: every 4 KiB allocated is sampled (the default samples
+		// every 512 KiB, too coarse for a request path), and the profile is written at exit.
+		runtime.MemProfileRate = 4096
+		defer func() {
+			if f, err := os.Create(path); err == nil {
+				_ = pprof.Lookup("allocs").WriteTo(f, 0)
+				_ = f.Close()
+			}
+		}()
 	}
 	if os.Getenv("GOMEMLIMIT") == "" {
 		// A soft limit on the Go runtime's memory: the live heap is a few MB (requests in

@@ -17,6 +17,15 @@ import (
 // id, then the columns an insert writes.
 const eventReadColumns = "id, " + eventColumns
 
+// eventJoinColumns are eventReadColumns of the table aliased e.
+var eventJoinColumns = func() string {
+	cols := strings.Split(eventReadColumns, ",")
+	for i, c := range cols {
+		cols[i] = "e." + strings.TrimSpace(c)
+	}
+	return strings.Join(cols, ", ")
+}()
+
 // eventSummaryColumns read as eventReadColumns but leave the metadata, which can be large, empty.
 var eventSummaryColumns = strings.Replace(eventReadColumns, "metadata_json", "'' AS metadata_json", 1)
 

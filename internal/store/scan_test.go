@@ -84,3 +84,62 @@ func readsAsGorm[T any](t *testing.T, st *store.Store, what string, got []T, ord
 	}
 	return want
 }
+
+// Every page of every filter combination reads the rows a plain ordered, offset query reads:
+// the first page and later pages take different statements (Store.Events), and events that
+// share an event time are ordered by id.
+func TestEventPagesMatchOrderedQuery(t *testing.T) {
+	st := testutil.NewStore(t)
+	ctx := context.Background()
+	base := testutil.Time(t, "2026-03-04T10:00:00Z")
+	var evs []models.TelemetryEvent
+	for i := range 45 {
+		at := base.Add(time.Duration(i/3) * time.Second) // three events per instant
+		e := mkEvent([]string{"worker.message", "job.completed", "script.failed"}[i%3],
+			[]string{"INFO", "WARN", "ERROR", "DEBUG"}[i%4], []string{"etl", "sync", ""}[i%3], at, 0)
+		e.ScriptPath = sp([]string{"a.py", "b.py"}[i%2])
+		e.SourceType = []string{"chief", "worker"}[i%2]
+		evs = append(evs, e)
+	}
+	insertEvents(t, st, evs...)
+	from, to := base.Add(3*time.Second).Format(time.RFC3339), base.Add(11*time.Second).Format(time.RFC3339)
+	for _, f := range []store.EventFilter{{}, {JobName: "etl"}, {Level: "WARN"}, {EventType: "script.failed"},
+		{SourceType: "worker"}, {ScriptPath: "a.py", JobName: "sync"}, {From: from, To: to}, {From: from, Level: "INFO"},
+		{To: "not a time"}, {JobName: "none"}} {
+		for _, page := range [][2]int{{10, 0}, {7, 3}, {10, 10}, {4, 40}, {100, 0}, {5, 100}} {
+			f.Limit, f.Offset = page[0], page[1]
+			got, err := st.Events(ctx, f)
+			if err != nil {
+				t.Fatal(err)
+			}
+			q := st.DB().Order("event_at_ms DESC, id DESC").Limit(f.Limit).Offset(f.Offset)
+			for col, v := range map[string]string{"job_name": f.JobName, "level": f.Level, "event_type": f.EventType,
+				"source_type": f.SourceType, "script_path": f.ScriptPath} {
+				if v != "" {
+					q = q.Where(col+" = ?", v)
+				}
+			}
+			if f.From != "" {
+				q = q.Where("event_at_ms >= ?", testutil.Time(t, f.From).UnixMilli())
+			}
+			if f.To == "not a time" {
+				q = q.Where("event_at <= ?", f.To)
+			} else if f.To != "" {
+				q = q.Where("event_at_ms <= ?", testutil.Time(t, f.To).UnixMilli())
+			}
+			var want []models.TelemetryEvent
+			if err := q.Find(&want).Error; err != nil {
+				t.Fatal(err)
+			}
+			if len(want) == 0 {
+				want = nil
+			}
+			if len(got) == 0 {
+				got = nil
+			}
+			if !reflect.DeepEqual(got, want) {
+				t.Errorf("%+v: read %d events, want %d:\n%+v\nwant\n%+v", f, len(got), len(want), got, want)
+			}
+		}
+	}
+}

@@ -398,11 +398,10 @@ func TestInsertedIDsMatchRows(t *testing.T) {
 	}
 	for j := 0; j < 7; j++ {
 		c := r.check(fmt.Sprintf("job-%d", j))
-		got, err := r.st.EventsByID(context.Background(), []int64{*c.LatestEventID})
-		if err != nil {
+		var e models.TelemetryEvent
+		if err := r.st.DB().First(&e, *c.LatestEventID).Error; err != nil {
 			t.Fatal(err)
 		}
-		e := got[*c.LatestEventID]
 		if e.JobName == nil || *e.JobName != c.JobName || e.EventAtMs != *c.LatestEventMs {
 			t.Fatalf("job %s: latest event id %d is %+v", c.JobName, *c.LatestEventID, e)
 		}

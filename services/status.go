@@ -100,39 +100,11 @@ func toCounts(in []store.StatusCount) []Count {
 	return out
 }
 
-// JobRow is one check with its latest event.
-type JobRow struct {
-	Check  models.CheckState
-	Latest *models.TelemetryEvent
-}
+// JobRow is one check with the summary of its latest event.
+type JobRow = store.CheckLatest
 
-// Jobs lists every check by name with its latest event, in two queries (fix E3).
-func (s *Status) Jobs(ctx context.Context) ([]JobRow, error) {
-	checks, err := s.st.Checks(ctx)
-	if err != nil {
-		return nil, err
-	}
-	var ids []int64
-	for _, c := range checks {
-		if c.LatestEventID != nil {
-			ids = append(ids, *c.LatestEventID)
-		}
-	}
-	evs, err := s.st.EventsByID(ctx, ids)
-	if err != nil {
-		return nil, err
-	}
-	out := make([]JobRow, len(checks))
-	for i, c := range checks {
-		out[i].Check = c
-		if c.LatestEventID != nil {
-			if ev, ok := evs[*c.LatestEventID]; ok {
-				out[i].Latest = &ev
-			}
-		}
-	}
-	return out, nil
-}
+// Jobs lists every check by name with its latest event, in one query (fix E3).
+func (s *Status) Jobs(ctx context.Context) ([]JobRow, error) { return s.st.ChecksWithLatest(ctx) }
 
 // JobDetail is GET /v1/status/jobs/:jobName.
 type JobDetail struct {

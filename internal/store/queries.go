@@ -82,20 +82,14 @@ func (s *Store) Events(ctx context.Context, f EventFilter) ([]models.TelemetryEv
 	return out, nil
 }
 
-// EventsByID loads the summary columns (time, type, level, message, success, job) of events by id.
-func (s *Store) EventsByID(ctx context.Context, ids []int64) (map[int64]models.TelemetryEvent, error) {
-	out := map[int64]models.TelemetryEvent{}
-	if len(ids) == 0 {
-		return out, nil
-	}
-	// Every column but the metadata, which can be large and no "latest event" shows.
-	rows, err := findRows(s.db.WithContext(ctx).Model(&models.TelemetryEvent{}).Select(eventSummaryColumns).
-		Where("id IN ?", ids), len(ids), new(eventScanner).scan)
+// ChecksWithLatest lists every check by job name (byte order) with the summary of its latest
+// event (time, type, level, message, success), in one query (fix E3).
+func (s *Store) ChecksWithLatest(ctx context.Context) ([]CheckLatest, error) {
+	out, err := findRows(s.db.WithContext(ctx).Raw("SELECT "+checkLatestColumns+
+		" FROM check_states AS c LEFT JOIN telemetry_events AS e ON e.id = c.latest_event_id ORDER BY c.job_name"), 100,
+		new(checkLatestScanner).scan)
 	if err != nil {
-		return nil, fmt.Errorf("store: events by id: %w", err)
-	}
-	for _, r := range rows {
-		out[r.ID] = r
+		return nil, fmt.Errorf("store: checks with latest events: %w", err)
 	}
 	return out, nil
 }

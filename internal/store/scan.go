@@ -18,16 +18,16 @@ import (
 const eventReadColumns = "id, " + eventColumns
 
 // eventJoinColumns are eventReadColumns of the table aliased e.
-var eventJoinColumns = func() string {
-	cols := strings.Split(eventReadColumns, ",")
-	for i, c := range cols {
-		cols[i] = "e." + strings.TrimSpace(c)
-	}
-	return strings.Join(cols, ", ")
-}()
+var eventJoinColumns = qualify("e", eventReadColumns)
 
-// eventSummaryColumns read as eventReadColumns but leave the metadata, which can be large, empty.
-var eventSummaryColumns = strings.Replace(eventReadColumns, "metadata_json", "'' AS metadata_json", 1)
+// qualify prefixes each column of the list cols with alias.
+func qualify(alias, cols string) string {
+	list := strings.Split(cols, ",")
+	for i, c := range list {
+		list[i] = alias + "." + strings.TrimSpace(c)
+	}
+	return strings.Join(list, ", ")
+}
 
 // rowScanner is a *sql.Row or *sql.Rows.
 type rowScanner interface{ Scan(...any) error }
@@ -112,14 +112,24 @@ type checkScanner struct {
 
 func (sc *checkScanner) scan(rows rowScanner) (models.CheckState, error) {
 	if sc.dest == nil {
-		r := &sc.row
-		sc.dest = []any{&r.JobName, &r.Enabled, &r.AlertOnFailure, &r.AlertOnMiss, &r.GraceSeconds, &sc.status,
-			&sc.heartbeatAt, &sc.expectedAt, &sc.successAt, &sc.failureAt, &r.ConsecutiveFailures, &r.UpdatedAt,
-			&sc.expectedMs, &sc.satisfied, &sc.heartbeatMs, &sc.successMs, &sc.failureMs, &sc.latestID, &sc.latestMs}
+		sc.dest = sc.columns()
 	}
 	if err := rows.Scan(sc.dest...); err != nil {
 		return models.CheckState{}, err
 	}
+	return sc.row2check(), nil
+}
+
+// columns returns the scan destinations of checkColumns.
+func (sc *checkScanner) columns() []any {
+	r := &sc.row
+	return []any{&r.JobName, &r.Enabled, &r.AlertOnFailure, &r.AlertOnMiss, &r.GraceSeconds, &sc.status,
+		&sc.heartbeatAt, &sc.expectedAt, &sc.successAt, &sc.failureAt, &r.ConsecutiveFailures, &r.UpdatedAt,
+		&sc.expectedMs, &sc.satisfied, &sc.heartbeatMs, &sc.successMs, &sc.failureMs, &sc.latestID, &sc.latestMs}
+}
+
+// row2check builds the check of the row last scanned into columns().
+func (sc *checkScanner) row2check() models.CheckState {
 	c := sc.row
 	c.Status = models.CheckStatus(sc.status)
 	c.LastHeartbeatAt, c.ExpectedNextAt = sc.texts.ptr(sc.heartbeatAt), sc.texts.ptr(sc.expectedAt)
@@ -131,5 +141,47 @@ func (sc *checkScanner) scan(rows rowScanner) (models.CheckState, error) {
 	c.LastFailureMs = sc.ints.ptr(sc.failureMs)
 	c.LatestEventID = sc.ints.ptr(sc.latestID)
 	c.LatestEventMs = sc.ints.ptr(sc.latestMs)
-	return c, nil
+	return c
+}
+
+// CheckLatest is a check with the summary of its latest event (nil when it has none).
+type CheckLatest struct {
+	Check  models.CheckState
+	Latest *models.TelemetryEvent
+}
+
+// checkLatestColumns are checkColumns of check_states c, then the columns of its latest event e
+// that a summary shows.
+var checkLatestColumns = qualify("c", checkColumns) + ", e.id, e.event_at, e.event_type, e.level, e.message, e.success"
+
+// checkLatestScanner reads rows of checkLatestColumns; the event's columns are NULL when the
+// check has no latest event.
+type checkLatestScanner struct {
+	checks                  checkScanner
+	id                      sql.Null[int64]
+	at, typ, level, message sql.Null[string]
+	success                 sql.Null[bool]
+	dest                    []any
+	events                  []models.TelemetryEvent
+	bools                   slab[bool]
+}
+
+func (sc *checkLatestScanner) scan(rows rowScanner) (CheckLatest, error) {
+	if sc.dest == nil {
+		sc.dest = append(sc.checks.columns(), &sc.id, &sc.at, &sc.typ, &sc.level, &sc.message, &sc.success)
+	}
+	if err := rows.Scan(sc.dest...); err != nil {
+		return CheckLatest{}, err
+	}
+	out := CheckLatest{Check: sc.checks.row2check()}
+	if sc.id.Valid {
+		if len(sc.events) == cap(sc.events) {
+			sc.events = make([]models.TelemetryEvent, 0, min(256, max(8, 2*cap(sc.events))))
+		}
+		job := out.Check.JobName
+		sc.events = append(sc.events, models.TelemetryEvent{ID: sc.id.V, EventAt: sc.at.V, EventType: sc.typ.V,
+			Level: sc.level.V, Message: sc.message.V, Success: sc.bools.ptr(sc.success), JobName: &job})
+		out.Latest = &sc.events[len(sc.events)-1]
+	}
+	return out, nil
 }

@@ -45,30 +45,39 @@ func TestListReadersMatchGorm(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	want := readsAsGorm(t, st, "Events", got, "event_at_ms DESC, id DESC", 4)
+	readsAsGorm(t, st, "Events", got, "event_at_ms DESC, id DESC", 4)
 	if got[2].JobName == got[3].JobName || got[2].Success == got[3].Success || got[2].ReturnCode == got[3].ReturnCode {
 		t.Fatal("two rows share a pointer")
-	}
-
-	byID, err := st.EventsByID(ctx, []int64{want[3].ID, want[1].ID})
-	if err != nil {
-		t.Fatal(err)
-	}
-	for _, w := range []models.TelemetryEvent{want[3], want[1]} {
-		w.MetadataJSON = "" // not read: it can be large
-		if g := byID[w.ID]; !reflect.DeepEqual(g, w) {
-			t.Errorf("EventsByID(%d) = %+v, want %+v", w.ID, g, w)
-		}
-	}
-	if len(byID) != 2 {
-		t.Errorf("EventsByID read %d events, want 2", len(byID))
 	}
 
 	checks, err := st.Checks(ctx)
 	if err != nil {
 		t.Fatal(err)
 	}
-	readsAsGorm(t, st, "Checks", checks, "job_name", 2)
+	wantChecks := readsAsGorm(t, st, "Checks", checks, "job_name", 2)
+
+	// The jobs list: each check as Checks reads it, with the summary of its latest event.
+	withLatest, err := st.ChecksWithLatest(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(withLatest) != 2 || withLatest[1].Latest != nil {
+		t.Fatalf("ChecksWithLatest = %+v, want 2 checks, the second without a latest event", withLatest)
+	}
+	for i, c := range withLatest {
+		if !reflect.DeepEqual(c.Check, wantChecks[i]) {
+			t.Errorf("ChecksWithLatest check %d = %+v, want %+v", i, c.Check, wantChecks[i])
+		}
+	}
+	var latest models.TelemetryEvent
+	if err := st.DB().First(&latest, 2).Error; err != nil {
+		t.Fatal(err)
+	}
+	summary := models.TelemetryEvent{ID: latest.ID, EventAt: latest.EventAt, EventType: latest.EventType, Level: latest.Level,
+		Message: latest.Message, Success: latest.Success, JobName: latest.JobName}
+	if got := withLatest[0].Latest; got == nil || !reflect.DeepEqual(*got, summary) {
+		t.Errorf("ChecksWithLatest latest event = %+v, want %+v", got, summary)
+	}
 }
 
 // readsAsGorm fails the test unless got, read by the function named what, is the n rows gorm's

@@ -164,14 +164,29 @@ type AlertFilter struct {
 
 // Alerts lists alerts newest first, filtered and paged.
 func (s *Store) Alerts(ctx context.Context, f AlertFilter) ([]models.Alert, error) {
-	q := s.db.WithContext(ctx).Model(&models.Alert{})
-	for col, v := range map[string]string{"job_name": f.JobName, "status": f.Status, "alert_type": f.AlertType, "severity": f.Severity} {
-		if v != "" {
-			q = q.Where(col+" = ?", v)
+	var sql strings.Builder
+	args := make([]any, 0, 6)
+	sql.WriteString("SELECT " + alertColumns + " FROM alerts")
+	for _, eq := range [...]struct{ col, v string }{{"job_name", f.JobName}, {"status", f.Status},
+		{"alert_type", f.AlertType}, {"severity", f.Severity}} {
+		if eq.v == "" {
+			continue
 		}
+		if len(args) == 0 {
+			sql.WriteString(" WHERE ")
+		} else {
+			sql.WriteString(" AND ")
+		}
+		sql.WriteString(eq.col + " = ?")
+		args = append(args, eq.v)
 	}
-	var out []models.Alert
-	if err := q.Order("opened_at DESC, id DESC").Limit(f.Limit).Offset(f.Offset).Find(&out).Error; err != nil {
+	sql.WriteString(" ORDER BY opened_at DESC, id DESC")
+	if f.Limit >= 0 {
+		sql.WriteString(" LIMIT ? OFFSET ?")
+		args = append(args, f.Limit, f.Offset)
+	}
+	out, err := findRows(s.db.WithContext(ctx).Raw(sql.String(), args...), f.Limit, new(alertScanner).scan)
+	if err != nil {
 		return nil, fmt.Errorf("store: alerts: %w", err)
 	}
 	return out, nil

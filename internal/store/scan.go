@@ -185,3 +185,32 @@ func (sc *checkLatestScanner) scan(rows rowScanner) (CheckLatest, error) {
 	}
 	return out, nil
 }
+
+// alertColumns are the columns of alerts in the order alertScanner reads them.
+const alertColumns = `id, job_name, alert_type, severity, status, opened_at, closed_at, dedupe_key, title,
+	details_json, closed_reason, closed_by, last_seen_at, occurrences`
+
+// alertScanner reads rows of alertColumns.
+type alertScanner struct {
+	row                                    models.Alert
+	alertType, severity                    string
+	closedAt, reason, closedBy, lastSeenAt sql.Null[string]
+	dest                                   []any
+	texts                                  slab[string]
+}
+
+func (sc *alertScanner) scan(rows rowScanner) (models.Alert, error) {
+	if sc.dest == nil {
+		r := &sc.row
+		sc.dest = []any{&r.ID, &r.JobName, &sc.alertType, &sc.severity, &r.Status, &r.OpenedAt, &sc.closedAt,
+			&r.DedupeKey, &r.Title, &r.DetailsJSON, &sc.reason, &sc.closedBy, &sc.lastSeenAt, &r.Occurrences}
+	}
+	if err := rows.Scan(sc.dest...); err != nil {
+		return models.Alert{}, err
+	}
+	a := sc.row
+	a.AlertType, a.Severity = models.AlertType(sc.alertType), models.Severity(sc.severity)
+	a.ClosedAt, a.ClosedReason = sc.texts.ptr(sc.closedAt), sc.texts.ptr(sc.reason)
+	a.ClosedBy, a.LastSeenAt = sc.texts.ptr(sc.closedBy), sc.texts.ptr(sc.lastSeenAt)
+	return a, nil
+}

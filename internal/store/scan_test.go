@@ -2,6 +2,7 @@ package store_test
 
 import (
 	"context"
+	"fmt"
 	"reflect"
 	"testing"
 	"time"
@@ -150,5 +151,80 @@ func TestEventPagesMatchOrderedQuery(t *testing.T) {
 				t.Errorf("%+v: read %d events, want %d:\n%+v\nwant\n%+v", f, len(got), len(want), got, want)
 			}
 		}
+	}
+}
+
+// The alert list reads what gorm's mapping reads, for every filter and page, the unlimited list
+// included.
+func TestAlertPagesMatchGorm(t *testing.T) {
+	st := testutil.NewStore(t)
+	ctx := context.Background()
+	err := st.Write(ctx, func(tx *store.Tx) error {
+		for i := range 12 {
+			a := models.Alert{JobName: []string{"etl", "sync", "load"}[i%3], AlertType: []models.AlertType{models.AlertFailure, models.AlertMissed}[i%2],
+				Severity: []models.Severity{models.SeverityError, models.SeverityWarn}[i/6], Title: "t", DetailsJSON: `{"n":1}`,
+				OpenedAt: fmt.Sprintf("2026-03-04T10:00:%02d.000Z", i/2), DedupeKey: fmt.Sprint("k", i)}
+			if _, err := tx.OpenAlert(&a); err != nil {
+				return err
+			}
+			if i%4 == 0 { // closed, with a reason
+				if _, err := tx.CloseOpenAlerts(a.JobName, a.AlertType, "2026-03-04T11:00:00.000Z", "test"); err != nil {
+					return err
+				}
+			}
+			if i%5 == 0 { // seen again
+				if _, err := tx.OpenAlert(&a); err != nil {
+					return err
+				}
+			}
+		}
+		return nil
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, f := range []store.AlertFilter{{}, {Status: models.AlertOpen}, {JobName: "etl"}, {AlertType: string(models.AlertMissed)},
+		{Severity: string(models.SeverityWarn), Status: models.AlertClosed}, {JobName: "none"}} {
+		for _, page := range [][2]int{{-1, 0}, {5, 0}, {5, 5}, {3, 10}, {25, 0}} {
+			f.Limit, f.Offset = page[0], page[1]
+			got, err := st.Alerts(ctx, f)
+			if err != nil {
+				t.Fatal(err)
+			}
+			q := st.DB().Order("opened_at DESC, id DESC").Limit(f.Limit).Offset(f.Offset)
+			for col, v := range map[string]string{"job_name": f.JobName, "status": f.Status, "alert_type": f.AlertType, "severity": f.Severity} {
+				if v != "" {
+					q = q.Where(col+" = ?", v)
+				}
+			}
+			var want []models.Alert
+			if err := q.Find(&want).Error; err != nil {
+				t.Fatal(err)
+			}
+			if len(want) == 0 {
+				want = nil
+			}
+			if len(got) == 0 {
+				got = nil
+			}
+			if !reflect.DeepEqual(got, want) {
+				t.Errorf("%+v: read\n%+v\nwant\n%+v", f, got, want)
+			}
+		}
+	}
+	all, err := st.Alerts(ctx, store.AlertFilter{Limit: -1})
+	if err != nil || len(all) != 13 { // the first alert was opened again after it closed
+		t.Fatalf("all alerts: %d, %v", len(all), err)
+	}
+	seen := map[*string]bool{}
+	for _, a := range all {
+		if a.ClosedAt != nil && seen[a.ClosedAt] {
+			t.Fatal("two alerts share a closedAt pointer")
+		} else if a.ClosedAt != nil {
+			seen[a.ClosedAt] = true
+		}
+	}
+	if len(seen) < 2 {
+		t.Fatalf("%d closed alerts, want several", len(seen))
 	}
 }

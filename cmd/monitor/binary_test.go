@@ -112,6 +112,66 @@ func TestBinaryServesTheAPIAndShutsDownGracefully(t *testing.T) {
 	}
 }
 
+// A connection that never sends a request (HTTP clients open spares: Go's transport dials one
+// while it waits for a busy connection, browsers preconnect) does not hold up a SIGTERM, while a
+// request in flight is still answered.
+func TestShutdownIsNotHeldByUnusedConnections(t *testing.T) {
+	p := startMonitor(t, filepath.Join(t.TempDir(), "m.sqlite"), "MONITOR_AUTH_ENABLED=false")
+	addr := strings.TrimPrefix(p.Base, "http://")
+	var unused []net.Conn
+	for range 3 {
+		c, err := net.Dial("tcp", addr)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer c.Close()
+		unused = append(unused, c)
+	}
+	// A keep-alive connection between requests, and one with half a request sent.
+	if code, _ := p.req("GET", "/v1/health", ""); code != 200 {
+		t.Fatalf("health: %d", code)
+	}
+	partial, err := net.Dial("tcp", addr)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer partial.Close()
+	if _, err := partial.Write([]byte("GET /v1/health HTTP/1.1\r\nHost: x\r\n")); err != nil {
+		t.Fatal(err)
+	}
+	time.Sleep(100 * time.Millisecond) // let the server accept them all
+	start := time.Now()
+	if err := p.Cmd.Process.Signal(syscall.SIGTERM); err != nil {
+		t.Fatal(err)
+	}
+	// The half-sent request is completed during the shutdown and still answered.
+	time.Sleep(200 * time.Millisecond)
+	if _, err := partial.Write([]byte("Connection: close\r\n\r\n")); err != nil {
+		t.Fatal(err)
+	}
+	_ = partial.SetReadDeadline(time.Now().Add(5 * time.Second))
+	if line, _ := bufio.NewReader(partial).ReadString('\n'); !strings.Contains(line, " 200 ") {
+		t.Errorf("request in flight at shutdown: %q", line)
+	}
+	select {
+	case <-p.Exited:
+		if p.WaitErr != nil {
+			t.Fatalf("exit after SIGTERM: %v\n%s", p.WaitErr, p.Logs)
+		}
+	case <-time.After(15 * time.Second):
+		t.Fatalf("no exit after SIGTERM:\n%s", p.Logs)
+	}
+	if d := time.Since(start); d > 3*time.Second || strings.Contains(p.Logs.String(), "level=ERROR") {
+		t.Fatalf("shutdown took %v:\n%s", d, p.Logs)
+	}
+	for _, c := range unused {
+		_ = c.SetReadDeadline(time.Now().Add(time.Second))
+		if n, err := c.Read(make([]byte, 1)); n != 0 || err == nil {
+			t.Errorf("unused connection still open after exit: %d, %v", n, err)
+		}
+	}
+}
+
 func TestBinaryRefusesToStartWithoutAuthSettings(t *testing.T) {
 	cmd := exec.Command(monitorBin)
 	cmd.Dir = t.TempDir()

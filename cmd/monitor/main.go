@@ -283,11 +283,12 @@ func serve(ctx context.Context, cfg *Config, log *slog.Logger) error {
 	h.SetAlerting(alertSettings, notifier)
 	app := handlers.NewApp(h)
 
-	ln, err := net.Listen("tcp", net.JoinHostPort(cfg.Host, strconv.Itoa(cfg.Port)))
+	tcp, err := net.Listen("tcp", net.JoinHostPort(cfg.Host, strconv.Itoa(cfg.Port)))
 	if err != nil {
 		writer.Close()
 		return fmt.Errorf("listen: %w", err)
 	}
+	ln := newQuietListener(tcp)
 	loopCtx, cancelLoops := context.WithCancel(context.Background())
 	var loops sync.WaitGroup
 	holder := instanceID()
@@ -311,7 +312,7 @@ func serve(ctx context.Context, cfg *Config, log *slog.Logger) error {
 			log.Error("Server stopped", "error", err)
 		}
 	}
-	if err := app.ShutdownWithTimeout(10 * time.Second); err != nil {
+	if err := ln.shutdown(func() error { return app.ShutdownWithTimeout(10 * time.Second) }); err != nil {
 		log.Error("Shutdown of HTTP server timed out", "error", err)
 	}
 	cancelLoops()

@@ -54,6 +54,19 @@ func (p *proc) req(method, path, body string, headers ...string) (int, string) {
 	return res.StatusCode, string(b)
 }
 
+// waitExit fails the test unless the process exits cleanly within 15 s (after a SIGTERM).
+func (p *proc) waitExit() {
+	p.t.Helper()
+	select {
+	case <-p.Exited:
+		if p.WaitErr != nil {
+			p.t.Fatalf("exit after SIGTERM: %v\n%s", p.WaitErr, p.Logs)
+		}
+	case <-time.After(15 * time.Second):
+		p.t.Fatalf("no exit after SIGTERM:\n%s", p.Logs)
+	}
+}
+
 // rawStatusLine sends a hand-written request (one net/http would refuse to build).
 func (p *proc) rawStatusLine(raw string) string {
 	p.t.Helper()
@@ -92,14 +105,7 @@ func TestBinaryServesTheAPIAndShutsDownGracefully(t *testing.T) {
 	if err := p.Cmd.Process.Signal(syscall.SIGTERM); err != nil {
 		t.Fatal(err)
 	}
-	select {
-	case <-p.Exited:
-		if p.WaitErr != nil {
-			t.Fatalf("exit after SIGTERM: %v\n%s", p.WaitErr, p.Logs)
-		}
-	case <-time.After(15 * time.Second):
-		t.Fatalf("no exit after SIGTERM:\n%s", p.Logs)
-	}
+	p.waitExit()
 	if strings.Contains(p.Logs.String(), "secret-key") {
 		t.Fatalf("the API key was logged:\n%s", p.Logs)
 	}
@@ -153,14 +159,7 @@ func TestShutdownIsNotHeldByUnusedConnections(t *testing.T) {
 	if line, _ := bufio.NewReader(partial).ReadString('\n'); !strings.Contains(line, " 200 ") {
 		t.Errorf("request in flight at shutdown: %q", line)
 	}
-	select {
-	case <-p.Exited:
-		if p.WaitErr != nil {
-			t.Fatalf("exit after SIGTERM: %v\n%s", p.WaitErr, p.Logs)
-		}
-	case <-time.After(15 * time.Second):
-		t.Fatalf("no exit after SIGTERM:\n%s", p.Logs)
-	}
+	p.waitExit()
 	if d := time.Since(start); d > 3*time.Second || strings.Contains(p.Logs.String(), "level=ERROR") {
 		t.Fatalf("shutdown took %v:\n%s", d, p.Logs)
 	}

@@ -10,6 +10,7 @@ import (
 	"github.com/gulag/chief-monitor/internal/store"
 	"github.com/gulag/chief-monitor/internal/testutil"
 	"github.com/gulag/chief-monitor/models"
+	"gorm.io/gorm"
 )
 
 func ip(v int64) *int64 { return &v }
@@ -122,13 +123,9 @@ func TestEventPagesMatchOrderedQuery(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			q := st.DB().Order("event_at_ms DESC, id DESC").Limit(f.Limit).Offset(f.Offset)
-			for col, v := range map[string]string{"job_name": f.JobName, "level": f.Level, "event_type": f.EventType,
-				"source_type": f.SourceType, "script_path": f.ScriptPath} {
-				if v != "" {
-					q = q.Where(col+" = ?", v)
-				}
-			}
+			q := whereEqual(st.DB().Order("event_at_ms DESC, id DESC").Limit(f.Limit).Offset(f.Offset),
+				map[string]string{"job_name": f.JobName, "level": f.Level, "event_type": f.EventType,
+					"source_type": f.SourceType, "script_path": f.ScriptPath})
 			if f.From != "" {
 				q = q.Where("event_at_ms >= ?", testutil.Time(t, f.From).UnixMilli())
 			}
@@ -137,19 +134,7 @@ func TestEventPagesMatchOrderedQuery(t *testing.T) {
 			} else if f.To != "" {
 				q = q.Where("event_at_ms <= ?", testutil.Time(t, f.To).UnixMilli())
 			}
-			var want []models.TelemetryEvent
-			if err := q.Find(&want).Error; err != nil {
-				t.Fatal(err)
-			}
-			if len(want) == 0 {
-				want = nil
-			}
-			if len(got) == 0 {
-				got = nil
-			}
-			if !reflect.DeepEqual(got, want) {
-				t.Errorf("%+v: read %d events, want %d:\n%+v\nwant\n%+v", f, len(got), len(want), got, want)
-			}
+			sameAsQuery(t, f, got, q)
 		}
 	}
 }
@@ -191,25 +176,8 @@ func TestAlertPagesMatchGorm(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			q := st.DB().Order("opened_at DESC, id DESC").Limit(f.Limit).Offset(f.Offset)
-			for col, v := range map[string]string{"job_name": f.JobName, "status": f.Status, "alert_type": f.AlertType, "severity": f.Severity} {
-				if v != "" {
-					q = q.Where(col+" = ?", v)
-				}
-			}
-			var want []models.Alert
-			if err := q.Find(&want).Error; err != nil {
-				t.Fatal(err)
-			}
-			if len(want) == 0 {
-				want = nil
-			}
-			if len(got) == 0 {
-				got = nil
-			}
-			if !reflect.DeepEqual(got, want) {
-				t.Errorf("%+v: read\n%+v\nwant\n%+v", f, got, want)
-			}
+			sameAsQuery(t, f, got, whereEqual(st.DB().Order("opened_at DESC, id DESC").Limit(f.Limit).Offset(f.Offset),
+				map[string]string{"job_name": f.JobName, "status": f.Status, "alert_type": f.AlertType, "severity": f.Severity}))
 		}
 	}
 	all, err := st.Alerts(ctx, store.AlertFilter{Limit: -1})
@@ -226,5 +194,28 @@ func TestAlertPagesMatchGorm(t *testing.T) {
 	}
 	if len(seen) < 2 {
 		t.Fatalf("%d closed alerts, want several", len(seen))
+	}
+}
+
+// whereEqual adds column = value to q for each non-empty value of eq.
+func whereEqual(q *gorm.DB, eq map[string]string) *gorm.DB {
+	for col, v := range eq {
+		if v != "" {
+			q = q.Where(col+" = ?", v)
+		}
+	}
+	return q
+}
+
+// sameAsQuery fails the test unless got holds, in order, the rows gorm's own mapping reads for q;
+// what names the case in the failure.
+func sameAsQuery[T any](t *testing.T, what any, got []T, q *gorm.DB) {
+	t.Helper()
+	var want []T
+	if err := q.Find(&want).Error; err != nil {
+		t.Fatal(err)
+	}
+	if (len(got) > 0 || len(want) > 0) && !reflect.DeepEqual(got, want) {
+		t.Errorf("%+v: read %d rows, want %d:\n%+v\nwant\n%+v", what, len(got), len(want), got, want)
 	}
 }

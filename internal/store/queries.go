@@ -25,54 +25,69 @@ func timeBound(bound, op string) (string, any) {
 	return "event_at " + op + " ?", bound
 }
 
+// where builds the WHERE clause of a list query, its conditions in the order they are added (so
+// each combination of filters is one statement text, and one cached statement).
+type where struct {
+	sql  strings.Builder
+	args []any
+}
+
+func (w *where) add(cond string, arg any) {
+	if len(w.args) == 0 {
+		w.sql.WriteString(" WHERE ")
+	} else {
+		w.sql.WriteString(" AND ")
+	}
+	w.sql.WriteString(cond)
+	w.args = append(w.args, arg)
+}
+
+// equal adds column = value for each {column, value} pair whose value is not empty.
+func (w *where) equal(pairs ...[2]string) {
+	for _, p := range pairs {
+		if p[1] != "" {
+			w.add(p[0]+" = ?", p[1])
+		}
+	}
+}
+
+// String is the clause, empty when there is no condition.
+func (w *where) String() string { return w.sql.String() }
+
 // Events lists events newest first (by parsed event time, then id), filtered and paged.
 //
 // The SQL is written here rather than built by gorm: this is the query the API and the pages
-// poll most, and building it was an eighth of its time. Conditions come in a fixed order, so
-// each combination of filters is one statement text (and one cached statement). The shape
-// depends on the page, measured on a million events (docs/performance.md):
+// poll most, and building it was an eighth of its time. The shape depends on the page, as
+// measured on a million events (docs/performance.md):
 //   - the first page reads the rows in the order of the filter's index and stops at the limit:
 //     no sort, no temporary table;
 //   - a later page is found on the index alone and only its rows are read (fix E4). On SQLite
 //     the page's ids drive a join to their rows, a fifth cheaper than `id IN (…)`, which builds
 //     a temporary table of the ids first.
 func (s *Store) Events(ctx context.Context, f EventFilter) ([]models.TelemetryEvent, error) {
-	var where strings.Builder
-	args := make([]any, 0, 9)
-	cond := func(c string, v any) {
-		if len(args) == 0 {
-			where.WriteString(" WHERE ")
-		} else {
-			where.WriteString(" AND ")
-		}
-		where.WriteString(c)
-		args = append(args, v)
-	}
-	for _, eq := range [...]struct{ col, v string }{{"job_name", f.JobName}, {"script_path", f.ScriptPath},
-		{"level", f.Level}, {"event_type", f.EventType}, {"source_type", f.SourceType}} {
-		if eq.v != "" {
-			cond(eq.col+" = ?", eq.v)
-		}
-	}
+	var w where
+	w.equal([2]string{"job_name", f.JobName}, [2]string{"script_path", f.ScriptPath}, [2]string{"level", f.Level},
+		[2]string{"event_type", f.EventType}, [2]string{"source_type", f.SourceType})
 	if f.From != "" {
-		cond(timeBound(f.From, ">="))
+		w.add(timeBound(f.From, ">="))
 	}
 	if f.To != "" {
-		cond(timeBound(f.To, "<="))
+		w.add(timeBound(f.To, "<="))
 	}
 	const order = " ORDER BY event_at_ms DESC, id DESC"
 	var q string
+	args := w.args
 	switch {
 	case f.Offset == 0:
-		q = "SELECT " + eventReadColumns + " FROM telemetry_events" + where.String() + order + " LIMIT ?"
+		q = "SELECT " + eventReadColumns + " FROM telemetry_events" + w.String() + order + " LIMIT ?"
 		args = append(args, f.Limit)
 	case s.dialect == SQLite:
-		q = "SELECT " + eventJoinColumns + " FROM (SELECT id FROM telemetry_events" + where.String() + order +
+		q = "SELECT " + eventJoinColumns + " FROM (SELECT id FROM telemetry_events" + w.String() + order +
 			" LIMIT ? OFFSET ?) AS page JOIN telemetry_events AS e ON e.id = page.id ORDER BY e.event_at_ms DESC, e.id DESC"
 		args = append(args, f.Limit, f.Offset)
 	default:
 		q = "SELECT " + eventReadColumns + " FROM telemetry_events WHERE id IN (SELECT id FROM telemetry_events" +
-			where.String() + order + " LIMIT ? OFFSET ?)" + order
+			w.String() + order + " LIMIT ? OFFSET ?)" + order
 		args = append(args, f.Limit, f.Offset)
 	}
 	out, err := findRows(s.db.WithContext(ctx).Raw(q, args...), f.Limit, new(eventScanner).scan)
@@ -164,28 +179,15 @@ type AlertFilter struct {
 
 // Alerts lists alerts newest first, filtered and paged.
 func (s *Store) Alerts(ctx context.Context, f AlertFilter) ([]models.Alert, error) {
-	var sql strings.Builder
-	args := make([]any, 0, 6)
-	sql.WriteString("SELECT " + alertColumns + " FROM alerts")
-	for _, eq := range [...]struct{ col, v string }{{"job_name", f.JobName}, {"status", f.Status},
-		{"alert_type", f.AlertType}, {"severity", f.Severity}} {
-		if eq.v == "" {
-			continue
-		}
-		if len(args) == 0 {
-			sql.WriteString(" WHERE ")
-		} else {
-			sql.WriteString(" AND ")
-		}
-		sql.WriteString(eq.col + " = ?")
-		args = append(args, eq.v)
-	}
-	sql.WriteString(" ORDER BY opened_at DESC, id DESC")
+	var w where
+	w.equal([2]string{"job_name", f.JobName}, [2]string{"status", f.Status}, [2]string{"alert_type", f.AlertType},
+		[2]string{"severity", f.Severity})
+	q, args := "SELECT "+alertColumns+" FROM alerts"+w.String()+" ORDER BY opened_at DESC, id DESC", w.args
 	if f.Limit >= 0 {
-		sql.WriteString(" LIMIT ? OFFSET ?")
+		q += " LIMIT ? OFFSET ?"
 		args = append(args, f.Limit, f.Offset)
 	}
-	out, err := findRows(s.db.WithContext(ctx).Raw(sql.String(), args...), f.Limit, new(alertScanner).scan)
+	out, err := findRows(s.db.WithContext(ctx).Raw(q, args...), f.Limit, new(alertScanner).scan)
 	if err != nil {
 		return nil, fmt.Errorf("store: alerts: %w", err)
 	}

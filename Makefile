@@ -59,7 +59,7 @@ BENCH_N ?= 1000000
 bench: build
 	$(GO) build -o $(BIN)/loadtest ./cmd/loadtest
 	./$(BIN)/loadtest -monitor $(BIN)/monitor -n $(BENCH_N) -out bench-results.jsonl $(if $(BENCH_DB_URL),-db-url "$(BENCH_DB_URL)")
-	$(GO) test -run '^$$' -bench . -benchmem ./services/
+	$(GO) test -run '^$$' -bench . -benchmem ./services/ ./internal/apirow/
 
 ## soak: 10 minutes of mixed ingest, page loads and queries; memory, goroutines and fds at start and end
 SOAK ?= 10m

@@ -97,3 +97,40 @@ func FuzzAppendEvent(f *testing.F) {
 		}
 	})
 }
+
+// benchEvents is a page of 100 worker messages as the load tool stores them.
+func benchEvents() []models.TelemetryEvent {
+	evs := make([]models.TelemetryEvent, 100)
+	for i := range evs {
+		job, script, run := "job-07", "workers/job-07/step_2.py", "job-07:1234"
+		evs[i] = models.TelemetryEvent{ID: int64(900000 + i), ReceivedAt: "2026-11-27T21:00:00.123Z",
+			EventAt: "2026-11-27T21:00:00.120113+00:00", SourceType: "worker", EventType: "worker.message", Level: "INFO",
+			Message: "processed batch 123456", JobName: &job, ScriptPath: &script, RunID: &run,
+			MetadataJSON: `{"rows":456,"phase":"load","duration_ms":3456}`}
+	}
+	return evs
+}
+
+// The list encoders side by side: run both in one `go test -bench` to compare them.
+func BenchmarkAppendEvents(b *testing.B) {
+	evs := benchEvents()
+	buf := make([]byte, 0, 64<<10)
+	b.ReportAllocs()
+	for b.Loop() {
+		buf = AppendEvents(buf[:0], evs)
+	}
+	b.SetBytes(int64(len(buf)))
+}
+
+func BenchmarkEncodeEventsReflection(b *testing.B) {
+	evs := benchEvents()
+	var buf bytes.Buffer
+	b.ReportAllocs()
+	for b.Loop() {
+		buf.Reset()
+		if err := json.NewEncoder(&buf).Encode(FromEvents(evs)); err != nil {
+			b.Fatal(err)
+		}
+	}
+	b.SetBytes(int64(buf.Len()))
+}

@@ -29,10 +29,16 @@ func writeJSON(c *fiber.Ctx, status int, v any) error {
 	if err := json.NewEncoder(buf).Encode(v); err != nil {
 		return err
 	}
+	sendJSON(c, status, bytes.TrimSuffix(buf.Bytes(), []byte("\n"))) // Encode ends with a newline; Marshal does not
+	return nil
+}
+
+// sendJSON sets the status, the reference's content type and body (copied into the response's
+// own buffer, so b may be reused).
+func sendJSON(c *fiber.Ctx, status int, body []byte) {
 	c.Status(status)
 	c.Set(fiber.HeaderContentType, "application/json; charset=utf-8")
-	c.Response().SetBody(bytes.TrimSuffix(buf.Bytes(), []byte("\n"))) // Encode ends with a newline; Marshal does not
-	return nil
+	c.Response().SetBody(body)
 }
 
 // appendBufs holds the buffers of writeJSONAppend between responses, as jsonBufs does.
@@ -43,9 +49,7 @@ var appendBufs = sync.Pool{New: func() any { return new([]byte) }}
 func writeJSONAppend(c *fiber.Ctx, status int, appendBody func([]byte) []byte) error {
 	p := appendBufs.Get().(*[]byte)
 	b := appendBody((*p)[:0])
-	c.Status(status)
-	c.Set(fiber.HeaderContentType, "application/json; charset=utf-8")
-	c.Response().SetBody(b) // copied into the response's own buffer
+	sendJSON(c, status, b)
 	if cap(b) <= jsonBufKeep {
 		*p = b
 		appendBufs.Put(p)

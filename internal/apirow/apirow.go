@@ -32,10 +32,16 @@ type Event struct {
 
 // ObjectOrEmpty is the stored JSON text as an object, or {} when it is not one.
 func ObjectOrEmpty(s string) json.RawMessage {
-	if t := strings.TrimLeft(s, " \t\r\n"); t == "" || t[0] != '{' || !json.Valid([]byte(s)) {
+	if !isObject(s) {
 		return json.RawMessage("{}")
 	}
 	return json.RawMessage(s)
+}
+
+// isObject reports whether s is one valid JSON object, whitespace around it allowed.
+func isObject(s string) bool {
+	t := strings.TrimLeft(s, " \t\r\n")
+	return t != "" && t[0] == '{' && json.Valid(stringBytes(s))
 }
 
 // FromEvent shapes one stored event.

@@ -97,7 +97,7 @@ func appendIntPtr(b []byte, n *int64) []byte {
 // <, >, & and U+2028/U+2029 escaped. Stored metadata is compact and plain almost always, and is
 // then copied as it is.
 func appendObject(b []byte, s string) []byte {
-	if t := strings.TrimLeft(s, " \t\r\n"); t == "" || t[0] != '{' || !json.Valid(stringBytes(s)) {
+	if !isObject(s) {
 		return append(b, "{}"...)
 	}
 	if strings.IndexFunc(s, needsCompaction) < 0 {

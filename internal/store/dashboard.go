@@ -48,7 +48,12 @@ func (s *Store) JobHeartbeats(ctx context.Context, job string, sinceMs int64, li
 	return append(before[:min(1, len(before))], out[:min(limit, len(out))]...), nil
 }
 
-// eventsByTypes runs one query per event type, each an ordered range of the
+// runsIndexWhere is the predicate of the partial index idx_events_job_runs_ms (migration 0007),
+// repeated word for word in each query so that both databases see the index applies. Every
+// type in heartbeatTypes and runOutcomeTypes must be in it.
+const runsIndexWhere = "event_type IN ('job.started', 'job.completed', 'job.failed')"
+
+// eventsByTypes runs one query per event type, each an ordered range of the partial
 // (job_name, event_type, event_at_ms) index, so a busy job's worker messages are never scanned.
 // The caller merges and trims the results.
 func (s *Store) eventsByTypes(ctx context.Context, job string, types []string, order string, limit int,
@@ -56,7 +61,7 @@ func (s *Store) eventsByTypes(ctx context.Context, job string, types []string, o
 	var all []models.TelemetryEvent
 	for _, typ := range types {
 		var part []models.TelemetryEvent
-		q := s.db.WithContext(ctx).Where("job_name = ? AND event_type = ?", job, typ)
+		q := s.db.WithContext(ctx).Where("job_name = ? AND event_type = ? AND "+runsIndexWhere, job, typ)
 		if extra != "" {
 			q = q.Where(extra, args...)
 		}

@@ -9,6 +9,7 @@ import (
 	"github.com/gulag/chief-monitor/internal/store"
 	"github.com/gulag/chief-monitor/internal/testutil"
 	"github.com/gulag/chief-monitor/models"
+	"gorm.io/gorm"
 )
 
 func sp(s string) *string { return &s }
@@ -132,5 +133,85 @@ func TestJobAlertsSince(t *testing.T) {
 	got, err := st.JobAlertsSince(ctx, "etl", "2026-03-03T10:00:00.000Z", 10)
 	if err != nil || len(got) != 2 {
 		t.Fatalf("alerts since: got %d (%v), want the open one and the one closed in the window", len(got), err)
+	}
+}
+
+// TestJobPageQueriesUseThePartialRunsIndex captures the statements the job page's run and
+// heartbeat reads really send, and asks each database for its plan: every one must read the
+// partial index of migration 0007. A query whose WHERE no longer implies the index's predicate
+// (a type added to the lists but not to the index) would fall back to scanning the job's rows.
+func TestJobPageQueriesUseThePartialRunsIndex(t *testing.T) {
+	st := testutil.NewStore(t)
+	ctx := context.Background()
+	base := testutil.Time(t, "2026-03-04T10:00:00Z")
+	var evs []models.TelemetryEvent
+	for i := range 200 {
+		typ := "worker.message"
+		if i%20 == 0 {
+			typ = "job.completed"
+		}
+		evs = append(evs, models.TelemetryEvent{SourceType: "worker", EventType: typ, Level: "INFO", Message: "m",
+			JobName: sp("etl"), EventAt: base.Add(time.Duration(i) * time.Second).Format(time.RFC3339Nano),
+			EventAtMs: base.Add(time.Duration(i) * time.Second).UnixMilli(), ReceivedAt: "2026-03-04T10:00:00.000Z", MetadataJSON: "{}"})
+	}
+	insertEvents(t, st, evs...)
+
+	type stmt struct {
+		sql  string
+		vars []any
+	}
+	var seen []stmt
+	capture := func(db *gorm.DB) {
+		if strings.Contains(db.Statement.SQL.String(), "telemetry_events") {
+			seen = append(seen, stmt{db.Statement.SQL.String(), append([]any(nil), db.Statement.Vars...)})
+		}
+	}
+	if err := st.DB().Callback().Query().After("gorm:query").Register("test:capture", capture); err != nil {
+		t.Fatal(err)
+	}
+	runs, err := st.JobRuns(ctx, "etl", 5)
+	if err != nil || len(runs) != 5 {
+		t.Fatalf("job runs: %d, %v", len(runs), err)
+	}
+	if _, err := st.JobHeartbeats(ctx, "etl", base.Add(time.Minute).UnixMilli(), 50); err != nil {
+		t.Fatal(err)
+	}
+	_ = st.DB().Callback().Query().Remove("test:capture")
+	if len(seen) < 4 {
+		t.Fatalf("captured %d statements, want one per type and read", len(seen))
+	}
+	for _, s := range seen {
+		var plan string
+		if st.Dialect() == store.SQLite {
+			var rows []struct {
+				Detail string `gorm:"column:detail"`
+			}
+			if err := st.DB().Raw("EXPLAIN QUERY PLAN "+s.sql, s.vars...).Scan(&rows).Error; err != nil {
+				t.Fatal(err)
+			}
+			for _, r := range rows {
+				plan += r.Detail + "; "
+			}
+		} else {
+			// A table this small is cheaper to scan; forbid that, so the plan shows whether the
+			// index can be used at all.
+			err := st.DB().Transaction(func(tx *gorm.DB) error {
+				if err := tx.Exec("SET LOCAL enable_seqscan = off").Error; err != nil {
+					return err
+				}
+				var lines []string
+				if err := tx.Raw("EXPLAIN "+s.sql, s.vars...).Scan(&lines).Error; err != nil {
+					return err
+				}
+				plan = strings.Join(lines, "; ")
+				return nil
+			})
+			if err != nil {
+				t.Fatal(err)
+			}
+		}
+		if !strings.Contains(plan, "idx_events_job_runs_ms") {
+			t.Errorf("%s\nplan: %s", s.sql, plan)
+		}
 	}
 }

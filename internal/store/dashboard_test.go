@@ -150,9 +150,7 @@ func TestJobPageQueriesUseThePartialRunsIndex(t *testing.T) {
 		if i%20 == 0 {
 			typ = "job.completed"
 		}
-		evs = append(evs, models.TelemetryEvent{SourceType: "worker", EventType: typ, Level: "INFO", Message: "m",
-			JobName: sp("etl"), EventAt: base.Add(time.Duration(i) * time.Second).Format(time.RFC3339Nano),
-			EventAtMs: base.Add(time.Duration(i) * time.Second).UnixMilli(), ReceivedAt: "2026-03-04T10:00:00.000Z", MetadataJSON: "{}"})
+		evs = append(evs, mkEvent(typ, "INFO", "etl", base.Add(time.Duration(i)*time.Second), 0))
 	}
 	insertEvents(t, st, evs...)
 

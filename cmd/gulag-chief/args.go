@@ -2,6 +2,7 @@ package main
 
 import (
 	"fmt"
+	"regexp"
 	"strconv"
 	"strings"
 )
@@ -89,7 +90,7 @@ func parseArgs(args []string) (*parsed, error) {
 	var cfgBefore *string
 	for ; i < len(args); i++ {
 		a := args[i]
-		if a == "-h" || a == "--help" {
+		if isHelp(a) {
 			p.help = true
 			return p, nil
 		}
@@ -98,6 +99,9 @@ func parseArgs(args []string) (*parsed, error) {
 		}
 		name, val, next, err := takeOption(global, args, i)
 		if err != nil {
+			if ue, ok := err.(*usageError); ok {
+				ue.cmd = nil // before the command: top-level usage, "gulag-chief: error: …"
+			}
 			return nil, err
 		}
 		i = next
@@ -130,7 +134,7 @@ func parseArgs(args []string) (*parsed, error) {
 			p.pos = append(p.pos, a)
 		case a == "--":
 			onlyPositional = true
-		case a == "-h" || a == "--help":
+		case isHelp(a):
 			p.help = true
 			return p, nil
 		default:
@@ -184,10 +188,26 @@ func takeOption(c *command, args []string, i int) (string, string, int, error) {
 	if hasVal {
 		return o.name, val, i, nil
 	}
-	if i+1 >= len(args) || (strings.HasPrefix(args[i+1], "--") && len(args[i+1]) > 2) {
+	if i+1 >= len(args) || looksLikeOption(args[i+1]) {
 		return "", "", i, &usageError{cmd: c, msg: fmt.Sprintf("argument --%s: expected one argument", o.name)}
 	}
 	return o.name, args[i+1], i + 1, nil
+}
+
+// isHelp reports whether a is -h, --help or an abbreviation of --help (argparse accepts --h,
+// --he, --hel; no other option starts with "h").
+func isHelp(a string) bool {
+	return a == "-h" || (len(a) > 2 && strings.HasPrefix("--help", a))
+}
+
+// negativeNumber matches what argparse accepts as a value even though it starts with "-".
+var negativeNumber = regexp.MustCompile(`^-\d+$|^-\d*\.\d+$`)
+
+// looksLikeOption reports whether argparse would read a as an option rather than as the value
+// of the option before it: it starts with "-", is not "-" alone or a negative number, and has
+// no space.
+func looksLikeOption(a string) bool {
+	return strings.HasPrefix(a, "-") && a != "-" && !negativeNumber.MatchString(a) && !strings.Contains(a, " ")
 }
 
 func commandNames() string {

@@ -290,7 +290,6 @@ func (a *app) startSession(mode string) (*session, error) {
 	if err != nil {
 		return nil, err
 	}
-	a.openLogFile(cfg)
 	jobs, err := a.selectJobs(cfg, true)
 	if err != nil {
 		return nil, err
@@ -342,11 +341,19 @@ func (a *app) monitorOverrides(cfg *config.Config) (string, string, error) {
 	return endpoint, key, nil
 }
 
-// openLogFile adds chief.log (next to the config unless --log-file says otherwise).
-func (a *app) openLogFile(cfg *config.Config) {
+// openLogFile adds chief.log (next to the config unless --log-file says otherwise). run and
+// daemon call it first, so config and argument errors reach the file too.
+func (a *app) openLogFile() {
 	path, ok := a.args.flags["log-file"]
 	if !ok {
-		path = filepath.Join(cfg.Dir, "chief.log")
+		cfgPath, err := filepath.Abs(a.configPath())
+		if err != nil {
+			return
+		}
+		if r, err := filepath.EvalSymlinks(cfgPath); err == nil {
+			cfgPath = r
+		}
+		path = filepath.Join(filepath.Dir(cfgPath), "chief.log")
 	}
 	if path == "-" || path == "" {
 		return
@@ -409,6 +416,7 @@ func signalExit(s os.Signal) int {
 }
 
 func (a *app) runJobs() (int, error) {
+	a.openLogFile()
 	s, err := a.startSession("run")
 	if err != nil {
 		return exitFailure, err
@@ -442,6 +450,7 @@ func (a *app) runJobs() (int, error) {
 }
 
 func (a *app) daemon() (int, error) {
+	a.openLogFile()
 	poll, code, err := a.positiveFlag("poll-seconds", 10)
 	if err != nil {
 		return code, err

@@ -309,6 +309,10 @@ func TestCommandLine(t *testing.T) {
 		{name: "config after command wins", args: []string{"--config", "nope.yaml", "validate", "--conf=other/chief.yaml"}, stdout: []string{"- other: runtime_only"}},
 		{name: "missing config", args: []string{"validate", "--config", "nope.yaml"}, wantCode: 1, stdout: []string{"ERROR Error: config file not found"}},
 		{name: "help", args: []string{"preview", "--help"}, stdout: []string{"usage: gulag-chief preview", "--count"}},
+		{name: "help abbreviated", args: []string{"run", "--he"}, stdout: []string{"usage: gulag-chief run"}},
+		{name: "help abbreviated before command", args: []string{"--hel"}, stdout: []string{"usage: gulag-chief [--config PATH]"}},
+		{name: "option-like value is a missing value", args: []string{"run", "--job", "-x"}, wantCode: 2, stderr: []string{"gulag-chief run: error: argument --job: expected one argument"}},
+		{name: "unknown flag before command", args: []string{"--bogus", "validate"}, wantCode: 2, stderr: []string{"gulag-chief: error: unrecognized arguments: --bogus"}},
 		{name: "unknown command", args: []string{"frobnicate"}, wantCode: 2, stderr: []string{"invalid choice: 'frobnicate'"}},
 		{name: "unknown flag", args: []string{"run", "--bogus"}, wantCode: 2, stderr: []string{"unrecognized arguments: --bogus"}},
 		{name: "ambiguous prefix", args: []string{"run", "--monitor", "x"}, wantCode: 2, stderr: []string{"ambiguous option"}},
@@ -348,6 +352,25 @@ func TestConfigErrorNamesFieldPath(t *testing.T) {
 	r := p.run(nil, "validate")
 	if r.code != 1 || !strings.Contains(r.stdout, `ERROR Error: jobs[0].schedule.time must be HH:MM (24-hour), got "25:00"`) {
 		t.Fatalf("exit %d\n%s", r.code, r.stdout)
+	}
+}
+
+// TestRunErrorsReachLogFile: every log record of run and daemon goes to chief.log as well
+// (spec §2.4), including the config and argument errors logged before any job runs.
+func TestRunErrorsReachLogFile(t *testing.T) {
+	p := newProject(t)
+	p.write("cfg/chief.yaml", "jobs: 3\n", 0o644)
+	if r := p.run(nil, "run", "--config", "cfg/chief.yaml"); r.code != 1 {
+		t.Fatalf("run: exit %d\n%s", r.code, r.stdout)
+	}
+	if r := p.run(nil, "daemon", "--config", "cfg/chief.yaml", "--poll-seconds", "0"); r.code != 1 {
+		t.Fatalf("daemon: exit %d\n%s", r.code, r.stdout)
+	}
+	log := p.read("cfg/chief.log")
+	for _, want := range []string{"ERROR Error: jobs must be a non-empty list", "ERROR --poll-seconds must be >= 1"} {
+		if !strings.Contains(log, want) {
+			t.Errorf("chief.log lacks %q:\n%s", want, log)
+		}
 	}
 }
 

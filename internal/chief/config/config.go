@@ -317,6 +317,11 @@ func loadMonitor(n *yaml.Node, dir string, mon *Monitor) error {
 		if mon.Endpoint, err = getNonEmpty(m, "endpoint", "monitor.endpoint"); err != nil {
 			return err
 		}
+		// Checked here, not only by validateStruct below, to keep the spec's order (§3.10):
+		// the scheme comes before api_key, the integers and the buffer block.
+		if !strings.HasPrefix(mon.Endpoint, "http://") && !strings.HasPrefix(mon.Endpoint, "https://") {
+			return errorf("monitor.endpoint must be an HTTP URL (http:// or https://), got %q", mon.Endpoint)
+		}
 	}
 	if m.has("api_key") {
 		var ok bool
@@ -324,10 +329,10 @@ func loadMonitor(n *yaml.Node, dir string, mon *Monitor) error {
 			return errorf("monitor.api_key must be a string")
 		}
 	}
-	if mon.TimeoutMs, err = getInt(m, "timeout_ms", "monitor.timeout_ms", DefaultTimeoutMs, -1<<31); err != nil {
+	if mon.TimeoutMs, err = getInt(m, "timeout_ms", "monitor.timeout_ms", DefaultTimeoutMs, 1); err != nil {
 		return err
 	}
-	if mon.HeartbeatSeconds, err = getInt(m, "heartbeat_seconds", "monitor.heartbeat_seconds", DefaultHeartbeatSeconds, -1<<31); err != nil {
+	if mon.HeartbeatSeconds, err = getInt(m, "heartbeat_seconds", "monitor.heartbeat_seconds", DefaultHeartbeatSeconds, 1); err != nil {
 		return err
 	}
 	b := &mapping{values: map[string]*yaml.Node{}}
@@ -339,10 +344,10 @@ func loadMonitor(n *yaml.Node, dir string, mon *Monitor) error {
 	if u := b.unknown("max_events", "flush_interval_ms", "spool_file", "spool_max_bytes"); len(u) > 0 {
 		return errorf("unknown keys in monitor.buffer: %s", pyList(u))
 	}
-	if mon.Buffer.MaxEvents, err = getInt(b, "max_events", "monitor.buffer.max_events", DefaultMaxEvents, -1<<31); err != nil {
+	if mon.Buffer.MaxEvents, err = getInt(b, "max_events", "monitor.buffer.max_events", DefaultMaxEvents, 1); err != nil {
 		return err
 	}
-	if mon.Buffer.FlushIntervalMs, err = getInt(b, "flush_interval_ms", "monitor.buffer.flush_interval_ms", DefaultFlushIntervalMs, -1<<31); err != nil {
+	if mon.Buffer.FlushIntervalMs, err = getInt(b, "flush_interval_ms", "monitor.buffer.flush_interval_ms", DefaultFlushIntervalMs, 1); err != nil {
 		return err
 	}
 	if b.has("spool_file") {
@@ -355,7 +360,7 @@ func loadMonitor(n *yaml.Node, dir string, mon *Monitor) error {
 			mon.Buffer.SpoolFile = filepath.Join(dir, mon.Buffer.SpoolFile)
 		}
 	}
-	maxBytes, err := getInt(b, "spool_max_bytes", "monitor.buffer.spool_max_bytes", DefaultSpoolMaxBytes, -1<<31)
+	maxBytes, err := getInt(b, "spool_max_bytes", "monitor.buffer.spool_max_bytes", DefaultSpoolMaxBytes, 1024)
 	if err != nil {
 		return err
 	}
@@ -521,7 +526,7 @@ func loadJobMonitor(n *yaml.Node, path string, globalEnabled bool) (JobMonitor, 
 	if c.Enabled, err = getBool(cm, "enabled", cp+".enabled", jm.Enabled); err != nil {
 		return jm, err
 	}
-	if c.GraceSeconds, err = getInt(cm, "grace_seconds", cp+".grace_seconds", DefaultGraceSeconds, -1<<31); err != nil {
+	if c.GraceSeconds, err = getInt(cm, "grace_seconds", cp+".grace_seconds", DefaultGraceSeconds, 0); err != nil {
 		return jm, err
 	}
 	if c.AlertOnFailure, err = getBool(cm, "alert_on_failure", cp+".alert_on_failure", true); err != nil {

@@ -132,6 +132,8 @@ func TestCompile(t *testing.T) {
 		{name: "interval 5m", sched: `frequency: interval, every: 5m`, kind: "pure_cron", cron: "*/5 * * * *", desc: "Runs every 5 minute(s) (UTC)"},
 		{name: "interval 05M", sched: `frequency: interval, every: 05M`, kind: "pure_cron", cron: "*/5 * * * *", desc: "Runs every 5 minute(s) (UTC)"},
 		{name: "interval 2h", sched: `frequency: interval, every: 2h`, kind: "pure_cron", cron: "0 */2 * * *", desc: "Runs every 2 hour(s) (UTC)"},
+		{name: "interval 60m is minute 0", sched: `frequency: interval, every: 60m`, kind: "pure_cron", cron: "0 * * * *", desc: "Runs every 60 minute(s) (UTC)"},
+		{name: "interval 24h is hour 0", sched: `frequency: interval, every: 24h`, kind: "pure_cron", cron: "0 0 * * *", desc: "Runs every 24 hour(s) (UTC)"},
 		{name: "interval 1d", sched: `frequency: interval, every: 1d`, kind: "pure_cron", cron: "0 0 * * *", desc: "Runs every day at 00:00 (UTC)"},
 		{name: "interval 90m runtime", sched: `frequency: interval, every: 90m`, kind: "runtime_only", desc: "Runs every 90m using runtime scheduler (UTC)"},
 		{name: "custom", sched: `frequency: custom, minute: "0", hour: 9, day_of_week: monday-friday`, kind: "pure_cron", cron: "0 9 * * 1-5", desc: "Runs on custom schedule (UTC)"},
@@ -235,6 +237,13 @@ func TestConfigErrors(t *testing.T) {
 		{name: "schedule not mapping", body: "jobs: [{name: a, schedule: daily, scripts: [{path: scripts/ok.py}]}]\n", want: "jobs[0].schedule must be a mapping"},
 		{name: "job monitor unknown", body: "jobs: [{name: a, schedule: {frequency: daily, time: \"09:00\"}, scripts: [{path: scripts/ok.py}], monitor: {x: 1}}]\n", want: "unknown keys in jobs[0].monitor: ['x']"},
 		{name: "grace negative", body: "jobs: [{name: a, schedule: {frequency: daily, time: \"09:00\"}, scripts: [{path: scripts/ok.py}], monitor: {check: {grace_seconds: -1}}}]\n", want: "jobs[0].monitor.check.grace_seconds must be >= 0"},
+		// Two errors each: the first in the spec's order (§3.10) must be the one reported.
+		{name: "order endpoint scheme before timeout_ms", body: "monitor: {endpoint: \"ftp://x\", timeout_ms: x}\n" + job, want: "monitor.endpoint must be an HTTP URL"},
+		{name: "order endpoint scheme before buffer", body: "monitor: {endpoint: \"ftp://x\", buffer: 5}\n" + job, want: "monitor.endpoint must be an HTTP URL"},
+		{name: "order timeout_ms minimum before heartbeat type", body: "monitor: {timeout_ms: 0, heartbeat_seconds: x}\n" + job, want: "monitor.timeout_ms must be >= 1"},
+		{name: "order timeout_ms minimum before buffer keys", body: "monitor: {timeout_ms: 0, buffer: {size: 1}}\n" + job, want: "monitor.timeout_ms must be >= 1"},
+		{name: "order max_events minimum before flush type", body: "monitor: {buffer: {max_events: 0, flush_interval_ms: x}}\n" + job, want: "monitor.buffer.max_events must be >= 1"},
+		{name: "order grace minimum before alert_on_failure", body: "jobs: [{name: a, schedule: {frequency: daily, time: \"09:00\"}, scripts: [{path: scripts/ok.py}], monitor: {check: {grace_seconds: -1, alert_on_failure: x}}}]\n", want: "jobs[0].monitor.check.grace_seconds must be >= 0"},
 		{name: "grace bool", body: "jobs: [{name: a, schedule: {frequency: daily, time: \"09:00\"}, scripts: [{path: scripts/ok.py}], monitor: {check: {grace_seconds: false}}}]\n", want: "jobs[0].monitor.check.grace_seconds must be an integer"},
 	}
 	for _, tc := range cases {

@@ -5,7 +5,7 @@ import (
 	"errors"
 	"strings"
 	"time"
-	"unicode/utf8"
+	"unicode/utf16"
 
 	"github.com/gofiber/fiber/v2"
 	"github.com/gulag/chief-monitor/internal/apirow"
@@ -92,7 +92,11 @@ func closeReason(body json.RawMessage) (string, *validationDetails) {
 	var s string
 	_ = json.Unmarshal(raw, &s)
 	s = strings.TrimSpace(s)
-	switch n := utf8.RuneCountInString(s); {
+	n := 0 // zod counts UTF-16 code units (JavaScript's String length)
+	for _, r := range s {
+		n += utf16.RuneLen(r)
+	}
+	switch {
 	case n < 1:
 		return bad("reason", "String must contain at least 1 character(s)")
 	case n > 200:

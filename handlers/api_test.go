@@ -3,6 +3,7 @@ package handlers
 import (
 	"bytes"
 	"compress/gzip"
+	"compress/zlib"
 	"encoding/json"
 	"io"
 	"log/slog"
@@ -197,6 +198,20 @@ func TestBodyParsing(t *testing.T) {
 	if err != nil || res.StatusCode != 202 {
 		t.Fatalf("gzip ingest: %v %v", res.StatusCode, err)
 	}
+	// Content-Encoding: deflate is the zlib format (RFC 1950), as Node's zlib.createInflate reads.
+	buf.Reset()
+	zl := zlib.NewWriter(&buf)
+	_, _ = zl.Write([]byte(minimal))
+	_ = zl.Close()
+	req = httptest.NewRequest("POST", "/v1/events", &buf)
+	req.Header.Set("Content-Type", "application/json")
+	req.Header.Set("Content-Encoding", "deflate")
+	req.Header.Set("x-api-key", "k")
+	res, err = r.app.Test(req)
+	if err != nil || res.StatusCode != 202 {
+		b, _ := io.ReadAll(res.Body)
+		t.Fatalf("deflate ingest: %v %v %s", res.StatusCode, err, b)
+	}
 	// A non-JSON content type counts as {}: the four required fields are missing.
 	got := r.do("POST", "/v1/events", "", "x-api-key", "k", "Content-Type", "text/plain")
 	r.wantContains(got, 400, `"sourceType":["Required"]`, `"eventType":["Required"]`, `"level":["Required"]`, `"message":["Required"]`)
@@ -267,7 +282,9 @@ func TestQueriesAndShapes(t *testing.T) {
 	// Pagination: fallbacks, clamps and echoes (spec §3.6).
 	for q, want := range map[string]string{"limit=0": `"limit":100,"offset":0`, "limit=-5": `"limit":100`, "limit=abc": `"limit":100`,
 		"limit=1&limit=2": `"limit":100`, "limit=5000": `"limit":1000`, "limit=25abc&offset=1.9": `"limit":25,"offset":1`,
-		"offset=2000000": `"offset":1000000`} {
+		"offset=2000000": `"offset":1000000`,
+		// parseInt skips leading white space; "+" in a query is a space.
+		"limit=%207&offset=+3": `"limit":7,"offset":3`} {
 		r.wantContains(r.do("GET", "/v1/events?"+q, ""), 200, want)
 		r.wantContains(r.do("GET", "/v1/alerts?"+q, ""), 200, want)
 	}
@@ -324,6 +341,8 @@ func TestCloseAlert(t *testing.T) {
 	r.wantContains(r.do("POST", "/v1/alerts/1/close", `{"reason":5}`, "x-api-key", "k"), 400, `"reason":["Expected string, received number"]`)
 	r.wantContains(r.do("POST", "/v1/alerts/1/close", `[]`, "x-api-key", "k"), 400, `"formErrors":["Expected object, received array"]`)
 	r.wantContains(r.do("POST", "/v1/alerts/1/close", `{"reason":"`+strings.Repeat("r", 201)+`"}`, "x-api-key", "k"), 400, "at most 200")
+	// 101 emoji are 202 UTF-16 code units: over the limit, as zod counts them.
+	r.wantContains(r.do("POST", "/v1/alerts/1/close", `{"reason":"`+strings.Repeat("\U0001F600", 101)+`"}`, "x-api-key", "k"), 400, "at most 200")
 	r.want(r.do("POST", "/v1/alerts/1abc/close", "", "x-api-key", "k"), 200, `{"found":true,"updated":true,"reason":"manual","alert":{"id":1,"status":"CLOSED","closedAt":"2026-03-04T10:00:00.000Z"}}`)
 	r.now = r.now.Add(time.Minute)
 	r.want(r.do("POST", "/v1/alerts/1/close", `{"reason":" resolved by on-call "}`, "x-api-key", "k"), 200, `{"found":true,"updated":false,"reason":"resolved by on-call","alert":{"id":1,"status":"CLOSED","closedAt":"2026-03-04T10:00:00.000Z"}}`)

@@ -408,6 +408,12 @@ func TestSettingsForm(t *testing.T) {
 		!strings.Contains(p.testid("error-banner").Text(), "Invalid recipient email: not-an-email") {
 		t.Fatalf("invalid: got %d %s", p.status, p.body)
 	}
+	// The UI's x@y.z shape passes, but the server's check (spec §4.11) rejects a one-letter TLD.
+	bad = url.Values{"_csrf": {tok}, "recipients": {"ops@example.com\na@b.c"}}
+	if p := r.do("POST", "/settings", bad, "Origin", sameOrigin); p.status != 400 ||
+		!strings.Contains(p.testid("error-banner").Text(), "Invalid recipient email: a@b.c") {
+		t.Fatalf("server-invalid: got %d %s", p.status, p.body)
+	}
 	good := url.Values{"_csrf": {tok}, "recipients": {"Ops@Example.com\nops@example.com, b@example.com"}, "enabledAlertTypes": {"RECOVERY", "FAILURE"}}
 	if p := r.do("POST", "/settings", good, "Origin", sameOrigin); p.status != 303 || p.header.Get("Location") != "/settings?saved=1" {
 		t.Fatalf("save: got %d %q", p.status, p.header.Get("Location"))
@@ -419,6 +425,17 @@ func TestSettingsForm(t *testing.T) {
 	p = r.do("GET", "/settings?saved=1", nil)
 	if p.testid("settings-notice").Text() != "Email alert settings saved." || p.doc.Find("textarea").Text() != "ops@example.com\nb@example.com" {
 		t.Errorf("after save: %s", p.body)
+	}
+	// A stored row is read leniently, as the API reads it (spec §4.10).
+	if err := r.st.PutConfig(context.Background(), store.KeyEmailSettings,
+		`{"recipients":[" Ops@Example.com ",5,"a@b.c"],"enabledAlertTypes":[" recovery "]}`, "2026-03-04T10:00:00.000Z"); err != nil {
+		t.Fatal(err)
+	}
+	p = r.do("GET", "/settings", nil)
+	form := p.testid("settings-form")
+	if form.Find("textarea").Text() != "ops@example.com" || form.Find(`input[value="RECOVERY"][checked]`).Length() != 1 ||
+		form.Find(`input[value="FAILURE"][checked]`).Length() != 0 {
+		t.Errorf("lenient read: %s", p.testid("settings-form").Text())
 	}
 	p = r.do("POST", "/settings", good, "Origin", sameOrigin, "HX-Request", "true")
 	if p.status != 200 || p.testid("settings-form").Length() != 1 || strings.Contains(p.body, "<html") {

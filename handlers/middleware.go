@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"compress/flate"
 	"compress/gzip"
+	"compress/zlib"
 	"encoding/json"
 	"errors"
 	"io"
@@ -94,7 +95,14 @@ func inflate(enc string, body []byte) ([]byte, error) {
 		}
 		r = zr
 	case "deflate":
-		r = flate.NewReader(bytes.NewReader(body))
+		// HTTP "deflate" is the zlib format (RFC 1950), which the reference's zlib.createInflate
+		// reads; a raw DEFLATE stream (no zlib header) is still accepted.
+		zr, err := zlib.NewReader(bytes.NewReader(body))
+		if err != nil {
+			r = flate.NewReader(bytes.NewReader(body))
+		} else {
+			r = zr
+		}
 	default:
 		return nil, fiber.NewError(fiber.StatusUnsupportedMediaType, "Unsupported content encoding \""+enc+"\"")
 	}

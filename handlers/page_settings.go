@@ -9,6 +9,7 @@ import (
 	"github.com/gofiber/fiber/v2"
 	"github.com/gulag/chief-monitor/internal/store"
 	"github.com/gulag/chief-monitor/internal/telemetry"
+	"github.com/gulag/chief-monitor/services"
 	"github.com/gulag/chief-monitor/views"
 )
 
@@ -21,7 +22,8 @@ type emailSettings struct {
 // maxRecipients is the reference's limit (spec §10.9).
 const maxRecipients = 50
 
-// recipientShape is the UI's address check: x@y.z without spaces.
+// recipientShape is the UI's address check: x@y.z without spaces. The server's zod check
+// (services.ZodEmail) applies as well, as the reference's PUT would.
 var recipientShape = regexp.MustCompile(`^[^\s@]+@[^\s@]+\.[^\s@]+$`)
 
 // settingsPage is GET /settings (?saved=1 after a successful plain POST).
@@ -42,18 +44,14 @@ func (h *Handler) settingsPage(c *fiber.Ctx) error {
 
 // settingsForm loads the stored settings (defaults: no recipients, FAILURE and MISSED).
 func (h *Handler) settingsForm(c *fiber.Ctx) (views.SettingsFormProps, error) {
-	s := emailSettings{EnabledAlertTypes: []string{"FAILURE", "MISSED"}}
 	raw, err := h.st.ConfigValue(c.UserContext(), store.KeyEmailSettings)
-	switch {
-	case errors.Is(err, store.ErrNotFound):
-	case err != nil:
+	found := err == nil
+	if err != nil && !errors.Is(err, store.ErrNotFound) {
 		return views.SettingsFormProps{}, err
-	default:
-		if err := json.Unmarshal([]byte(raw), &s); err != nil {
-			h.log.Warn("Stored e-mail settings are not valid JSON; showing defaults", "error", err)
-		}
 	}
-	return h.formFor(c, s), nil
+	// Read leniently, as GET /v1/settings/alerts/email does (spec §4.10), so both show the same.
+	s := services.ParseEmailSettings(raw, found)
+	return h.formFor(c, emailSettings{Recipients: s.Recipients, EnabledAlertTypes: s.EnabledAlertTypes}), nil
 }
 
 func (h *Handler) formFor(c *fiber.Ctx, s emailSettings) views.SettingsFormProps {
@@ -82,7 +80,8 @@ func parseSettingsForm(recipients string, types [][]byte) (emailSettings, string
 		return s, "Maximum recipients exceeded (50)."
 	}
 	for _, r := range s.Recipients {
-		if !recipientShape.MatchString(r) {
+		// The UI's shape check, then the server's (spec §4.11), which is the authority.
+		if !recipientShape.MatchString(r) || !services.ZodEmail(r) {
 			return s, "Invalid recipient email: " + r
 		}
 	}

@@ -381,6 +381,41 @@ func TestRetentionDeletesOnlyOldEventsInChunks(t *testing.T) {
 	r.wantAlerts("FAILURE ERROR j:FAILURE OPEN")
 }
 
+// Chief presence follows the events: once retention prunes the latest chief.heartbeat the summary
+// falls back to the next remaining one, and to no heartbeat at all (spec §7.9, §7.10).
+func TestRetentionPrunedHeartbeatLeavesPresence(t *testing.T) {
+	r := newRig(t)
+	r.at("2026-03-01T00:00:00Z")
+	r.ingest(ev("chief.heartbeat", "", "2026-01-01T00:00:00Z", `{"ping_interval_seconds":10}`),
+		ev("chief.heartbeat", "", "2026-01-02T00:00:00Z", `{"ping_interval_seconds":15}`))
+	ret := NewRetention(r.w, slog.New(slog.DiscardHandler), 30, time.Hour, "test")
+	status := NewStatus(r.st)
+	presence := func() Presence {
+		s, err := status.Summary(context.Background())
+		if err != nil {
+			t.Fatal(err)
+		}
+		return s.Chief
+	}
+	if p := presence(); p.LastHeartbeatAt == nil || *p.LastHeartbeatAt != "2026-01-02T00:00:00Z" {
+		t.Fatalf("before retention: %+v", p)
+	}
+	r.ingest(ev("chief.heartbeat", "", "2026-02-01T00:00:00Z", `{"ping_interval_seconds":"7"}`))
+	r.ingest(ev("chief.heartbeat", "", "2026-01-03T00:00:00Z", `{}`)) // older: presence unchanged
+	if _, err := ret.Tick(context.Background(), testutil.Time(t, "2026-02-02T12:00:00Z")); err != nil {
+		t.Fatal(err)
+	}
+	if p := presence(); p.LastHeartbeatAt == nil || *p.LastHeartbeatAt != "2026-02-01T00:00:00Z" || p.PingIntervalSeconds == nil || *p.PingIntervalSeconds != 7 {
+		t.Fatalf("after the first pass: %+v", p)
+	}
+	if _, err := ret.Tick(context.Background(), testutil.Time(t, "2026-03-04T00:00:00Z")); err != nil {
+		t.Fatal(err)
+	}
+	if p := presence(); p.LastHeartbeatAt != nil || p.PingIntervalSeconds != nil || p.OfflineAfterSeconds != 45 || p.Online {
+		t.Fatalf("all heartbeats pruned: %+v", p)
+	}
+}
+
 // The IDs set by the multi-row insert match the stored rows, across duplicates and chunks.
 func TestInsertedIDsMatchRows(t *testing.T) {
 	r := newRig(t)

@@ -203,5 +203,11 @@ func (r *Retention) Tick(ctx context.Context, now time.Time) (int64, error) {
 			}
 		}
 	}
+	if total > 0 {
+		// The latest chief heartbeat may have been pruned: presence follows the events.
+		if err := r.w.Do(ctx, func(tx *store.Tx) error { return tx.RefreshPresence(nowStr) }); err != nil {
+			return total, err
+		}
+	}
 	return total, nil
 }

@@ -9,6 +9,7 @@ import (
 	"math"
 	"strconv"
 	"strings"
+	"unicode"
 
 	"github.com/gulag/chief-monitor/models"
 )
@@ -62,8 +63,9 @@ func PingInterval(metadata []byte) *int64 {
 }
 
 // LeadingInt reads the leading base-10 integer of s (with an optional sign), as JavaScript's
-// parseInt does; ok is false when s does not start with one.
+// parseInt does, leading white space included; ok is false when s does not start with one.
 func LeadingInt(s string) (n int64, ok bool) {
+	s = strings.TrimLeftFunc(s, func(r rune) bool { return unicode.IsSpace(r) || r == '\uFEFF' })
 	i := 0
 	if i < len(s) && (s[i] == '-' || s[i] == '+') {
 		i++
@@ -149,6 +151,51 @@ func (t *Tx) PresenceForUpdate() (*Presence, error) {
 		return nil, nil
 	}
 	return &p, nil
+}
+
+// latestHeartbeatSQL reads the newest chief.heartbeat event, the source of presence.
+const latestHeartbeatSQL = `SELECT event_at, event_at_ms, metadata_json FROM telemetry_events
+	WHERE source_type = 'chief' AND event_type = 'chief.heartbeat' ORDER BY event_at_ms DESC, id DESC LIMIT 1`
+
+// scanHeartbeat turns the row of latestHeartbeatSQL into presence; nil when there is no heartbeat.
+func scanHeartbeat(row *sql.Row) (*Presence, error) {
+	var p Presence
+	var meta string
+	switch err := row.Scan(&p.EventAt, &p.EventAtMs, &meta); {
+	case errors.Is(err, sql.ErrNoRows):
+		return nil, nil
+	case err != nil:
+		return nil, err
+	}
+	p.PingIntervalSeconds = PingInterval([]byte(meta))
+	return &p, nil
+}
+
+// RefreshPresence re-reads the latest chief heartbeat from the events after retention deleted
+// some, so that a pruned heartbeat is no longer reported (the reference reads presence from the
+// events table); with none left the presence row is removed.
+func (t *Tx) RefreshPresence(ts string) error {
+	cur, err := t.PresenceForUpdate()
+	if err != nil || cur == nil {
+		return err
+	}
+	row, err := t.queryRow(latestHeartbeatSQL)
+	if err != nil {
+		return fmt.Errorf("store: refresh presence: %w", err)
+	}
+	p, err := scanHeartbeat(row)
+	switch {
+	case err != nil:
+		return fmt.Errorf("store: refresh presence: %w", err)
+	case p == nil:
+		if _, err := t.exec(`DELETE FROM service_config WHERE key = ?`, keyPresence); err != nil {
+			return fmt.Errorf("store: refresh presence: %w", err)
+		}
+		return nil
+	case p.EventAt == cur.EventAt && p.EventAtMs == cur.EventAtMs:
+		return nil
+	}
+	return t.PutPresence(*p, ts)
 }
 
 // AddEventsTotal adjusts the cached event count by delta.

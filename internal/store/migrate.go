@@ -264,19 +264,14 @@ func backfillChecks(ctx context.Context, tx *sql.Tx) error {
 }
 
 func backfillPresence(ctx context.Context, tx *sql.Tx, ts string) error {
-	row := tx.QueryRowContext(ctx, `SELECT event_at, event_at_ms, metadata_json FROM telemetry_events
-		WHERE source_type = 'chief' AND event_type = 'chief.heartbeat' ORDER BY event_at_ms DESC, id DESC LIMIT 1`)
-	var p Presence
-	var meta string
-	switch err := row.Scan(&p.EventAt, &p.EventAtMs, &meta); err {
-	case nil:
-	case sql.ErrNoRows:
-		return nil
-	default:
+	p, err := scanHeartbeat(tx.QueryRowContext(ctx, latestHeartbeatSQL))
+	if err != nil {
 		return fmt.Errorf("backfill presence: %w", err)
 	}
-	p.PingIntervalSeconds = PingInterval([]byte(meta))
-	return putPresence(ctx, tx, p, ts)
+	if p == nil {
+		return nil
+	}
+	return putPresence(ctx, tx, *p, ts)
 }
 
 func parseNullMs(s sql.NullString) any {

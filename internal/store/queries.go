@@ -101,12 +101,21 @@ func (s *Store) Events(ctx context.Context, f EventFilter) ([]models.TelemetryEv
 // event (time, type, level, message, success), in one query (fix E3).
 func (s *Store) ChecksWithLatest(ctx context.Context) ([]CheckLatest, error) {
 	out, err := findRows(s.db.WithContext(ctx).Raw("SELECT "+checkLatestColumns+
-		" FROM check_states AS c LEFT JOIN telemetry_events AS e ON e.id = c.latest_event_id ORDER BY c.job_name"), 100,
+		" FROM check_states AS c LEFT JOIN telemetry_events AS e ON e.id = c.latest_event_id ORDER BY "+s.byteOrder("c.job_name")), 100,
 		new(checkLatestScanner).scan)
 	if err != nil {
 		return nil, fmt.Errorf("store: checks with latest events: %w", err)
 	}
 	return out, nil
+}
+
+// byteOrder is an ORDER BY term sorting col by bytes, as SQLite's BINARY collation does; on
+// PostgreSQL the database's own collation (en_US.UTF-8, ICU …) would order differently.
+func (s *Store) byteOrder(col string) string {
+	if s.dialect == Postgres {
+		return col + ` COLLATE "C"`
+	}
+	return col
 }
 
 // LatestEvent returns the event with the greatest event time, or nil when there is none.
@@ -123,7 +132,7 @@ func (s *Store) LatestEvent(ctx context.Context) (*models.TelemetryEvent, error)
 
 // Checks lists every check, ordered by job name (byte order).
 func (s *Store) Checks(ctx context.Context) ([]models.CheckState, error) {
-	out, err := findRows(s.db.WithContext(ctx).Model(&models.CheckState{}).Select(checkColumns).Order("job_name"), 100,
+	out, err := findRows(s.db.WithContext(ctx).Model(&models.CheckState{}).Select(checkColumns).Order(s.byteOrder("job_name")), 100,
 		new(checkScanner).scan)
 	if err != nil {
 		return nil, fmt.Errorf("store: checks: %w", err)

@@ -592,3 +592,75 @@ func TestStaticAssets(t *testing.T) {
 		})
 	}
 }
+
+// TestExplorerPastTheLastPage: a page past the end of the results says so and links back to
+// page 1 with the same filters, instead of claiming that nothing matches the filters.
+func TestExplorerPastTheLastPage(t *testing.T) {
+	r := newDash(t, nil)
+	r.ingest(event("job.started", "etl", "2026-03-04T09:00:00Z", ""), event("job.failed", "etl", "2026-03-04T09:01:00Z", ""))
+	r.signIn()
+	for _, tc := range []struct{ path, title, first string }{
+		{"/events?jobName=etl&page=5", "No events on page 5", "/events?jobName=etl"},
+		{"/partials/events/table?jobName=etl&page=5", "No events on page 5", "/events?jobName=etl"},
+		{"/alerts?jobName=etl&status=OPEN&page=3", "No alerts on page 3", "/alerts?jobName=etl&status=OPEN"},
+		{"/partials/alerts/table?jobName=etl&status=OPEN&page=3", "No alerts on page 3", "/alerts?jobName=etl&status=OPEN"},
+	} {
+		p := r.do("GET", tc.path, nil)
+		if got := p.testid("empty-state").Find("strong").Text(); got != tc.title {
+			t.Errorf("%s: empty state %q, want %q", tc.path, got, tc.title)
+		}
+		if got := p.testid("first-page").AttrOr("href", ""); got != tc.first {
+			t.Errorf("%s: first-page link %q, want %q", tc.path, got, tc.first)
+		}
+	}
+	// Page 1 without matches keeps the plain empty state.
+	p := r.do("GET", "/events?jobName=nope", nil)
+	if got := p.testid("empty-state").Find("strong").Text(); got != "No events" || p.testid("first-page").Length() != 0 {
+		t.Errorf("page 1 empty state: got %q", got)
+	}
+}
+
+// TestEventsBoundWarning: a From/To that is not an ISO 8601 time is named above the results.
+func TestEventsBoundWarning(t *testing.T) {
+	r := newDash(t, nil)
+	r.ingest(event("job.started", "etl", "2026-03-04T09:00:00Z", ""))
+	r.signIn()
+	p := r.do("GET", "/events?from=yesterday&to=2026-03-05T00:00:00Z", nil)
+	w := p.testid("filter-warning")
+	if w.Length() != 1 || !strings.Contains(w.Text(), `From "yesterday" is not an ISO 8601 time`) {
+		t.Errorf("warning: got %d %q", w.Length(), w.Text())
+	}
+	if p = r.do("GET", "/events?from=2026-03-04&to=2026-03-05T00:00:00Z", nil); p.testid("filter-warning").Length() != 0 {
+		t.Errorf("valid bounds warned: %q", p.testid("filter-warning").Text())
+	}
+}
+
+// TestLongEventMessageFolded: a very long message shows a preview and the whole (escaped) text
+// in a <details>, which works without JavaScript; a short one is shown as is.
+func TestLongEventMessageFolded(t *testing.T) {
+	r := newDash(t, nil)
+	long := "<b>x</b> " + strings.Repeat("word ", 100)
+	r.ingest(`{"sourceType":"chief","eventType":"worker.message","level":"INFO","jobName":"etl","eventAt":"2026-03-04T09:00:00Z","message":"`+long+`"}`,
+		event("job.started", "etl", "2026-03-04T08:00:00Z", ""))
+	r.signIn()
+	for _, path := range []string{"/events", "/jobs/etl"} {
+		p := r.do("GET", path, nil)
+		msgs := p.testid("event-message")
+		if msgs.Length() != 2 {
+			t.Fatalf("%s: %d messages", path, msgs.Length())
+		}
+		d := msgs.First().Find("details.long-message")
+		if d.Length() != 1 || !strings.Contains(d.Text(), strings.TrimSpace(long)) || !strings.Contains(d.Find(".preview").Text(), "<b>x</b> word") {
+			t.Errorf("%s: long message not folded: %q", path, msgs.First().Text())
+		}
+		if len([]rune(d.Find(".preview").Text())) > 170 {
+			t.Errorf("%s: preview too long: %d", path, len([]rune(d.Find(".preview").Text())))
+		}
+		if strings.Contains(p.body, "<b>x</b>") {
+			t.Errorf("%s: message markup not escaped", path)
+		}
+		if got := strings.TrimSpace(msgs.Last().Text()); got != "m job.started" || msgs.Last().Find("details").Length() != 0 {
+			t.Errorf("%s: short message: %q", path, got)
+		}
+	}
+}

@@ -3,6 +3,7 @@ package handlers
 import (
 	"github.com/gofiber/fiber/v2"
 	"github.com/gulag/chief-monitor/internal/store"
+	"github.com/gulag/chief-monitor/internal/telemetry"
 	"github.com/gulag/chief-monitor/views"
 )
 
@@ -38,5 +39,20 @@ func (h *Handler) eventsTable(c *fiber.Ctx) (views.EventsTableProps, error) {
 	if hasNext {
 		rows = rows[:eventsPageSize]
 	}
-	return views.EventsTableProps{Rows: rows, Filter: f, Page: page, HasNext: hasNext}, nil
+	return views.EventsTableProps{Rows: rows, Filter: f, Page: page, HasNext: hasNext, Warnings: boundWarnings(f)}, nil
+}
+
+// boundWarnings tells the user when From or To is not an ISO 8601 time: the store then compares
+// it with the stored text (as the reference did), which rarely is what was meant.
+func boundWarnings(f views.EventFilter) []string {
+	var out []string
+	for _, b := range [][2]string{{"From", f.From}, {"To", f.To}} {
+		if b[1] == "" {
+			continue
+		}
+		if _, ok := telemetry.ParseTime(b[1]); !ok {
+			out = append(out, b[0]+" \""+b[1]+"\" is not an ISO 8601 time such as 2026-01-01T00:00:00Z; it is compared with the stored time as text.")
+		}
+	}
+	return out
 }

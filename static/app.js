@@ -47,6 +47,42 @@
     }
   });
 
+  // A refresh replaces the whole region, which would reset what the user did in it without
+  // holding the focus: the horizontal scroll of a wide table (phones) and text typed into a
+  // field (a half-written close reason). Keep both across the swap.
+  var kept = {};
+  function fieldKey(f) {
+    var form = f.form;
+    return (form ? form.getAttribute("action") || "" : "") + "|" + f.name;
+  }
+  document.addEventListener("htmx:beforeSwap", function (e) {
+    var elt = e.detail.elt;
+    if (!elt || !elt.id || !elt.hasAttribute("data-poll")) { return; }
+    var state = { scroll: [], fields: {} };
+    var wraps = elt.querySelectorAll(".table-wrap");
+    for (var i = 0; i < wraps.length; i++) { state.scroll.push(wraps[i].scrollLeft); }
+    var fields = elt.querySelectorAll("input[type=text], input:not([type]), textarea");
+    for (var j = 0; j < fields.length; j++) {
+      if (fields[j].name && fields[j].value !== fields[j].defaultValue) { state.fields[fieldKey(fields[j])] = fields[j].value; }
+    }
+    kept[elt.id] = state;
+  });
+  document.addEventListener("htmx:afterSwap", function () {
+    for (var id in kept) {
+      var elt = document.getElementById(id);
+      var state = kept[id];
+      delete kept[id];
+      if (!elt) { continue; }
+      var wraps = elt.querySelectorAll(".table-wrap");
+      for (var i = 0; i < wraps.length && i < state.scroll.length; i++) { wraps[i].scrollLeft = state.scroll[i]; }
+      var fields = elt.querySelectorAll("input[type=text], input:not([type]), textarea");
+      for (var j = 0; j < fields.length; j++) {
+        var k = fieldKey(fields[j]);
+        if (fields[j].name && Object.prototype.hasOwnProperty.call(state.fields, k)) { fields[j].value = state.fields[k]; }
+      }
+    }
+  });
+
   function refreshAll() {
     var nodes = document.querySelectorAll("[data-poll]");
     for (var i = 0; i < nodes.length; i++) { htmx.trigger(nodes[i], "monitor-refresh"); }

@@ -8,6 +8,7 @@ import (
 	"strconv"
 	"strings"
 	"time"
+	"unicode/utf8"
 )
 
 // parseTime reads an RFC 3339 timestamp (with or without fraction); a value without an offset
@@ -190,3 +191,27 @@ func strOr(s *string, def string) string {
 }
 
 func itoa(n int64) string { return strconv.FormatInt(n, 10) }
+
+// Long event messages are folded to a preview so one chatty event cannot push the rest of the
+// table off the screen: above longMessageRunes characters, the first previewRunes are shown.
+const (
+	longMessageRunes = 300
+	previewRunes     = 160
+)
+
+// messagePreview is the folded start of a long message and true, or ("", false) when the
+// message is short enough to be shown whole.
+func messagePreview(msg string) (string, bool) {
+	if utf8.RuneCountInString(msg) <= longMessageRunes {
+		return "", false
+	}
+	r := []rune(msg)[:previewRunes]
+	// Prefer to cut at a space when there is one near the end.
+	for i := len(r) - 1; i >= previewRunes-40; i-- {
+		if r[i] == ' ' {
+			r = r[:i]
+			break
+		}
+	}
+	return strings.TrimRight(string(r), " "), true
+}

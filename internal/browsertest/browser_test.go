@@ -9,6 +9,7 @@ import (
 	"fmt"
 	"net"
 	"net/http"
+	"net/url"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -384,4 +385,68 @@ func TestWorksWithoutJavaScript(t *testing.T) {
 	_, err = chromedp.RunResponse(ctx, chromedp.Click(css(`[data-testid="sign-out"]`)))
 	must(t, "sign out", err)
 	must(t, "login again", chromedp.Do(ctx, chromedp.WaitVisible(css(`[data-testid="login"]`))))
+}
+
+// TestLiveRefreshKeepsPlace: the 10 s poll re-renders a table region, but keeps the user's
+// horizontal scroll in a wide table (phones) and a close reason typed into a field that has
+// lost the focus.
+func TestLiveRefreshKeepsPlace(t *testing.T) {
+	ctx := newBrowser(t)
+	css := func(s string) chromedp.CSS { return chromedp.CSS(s) }
+	ingest(t, ev("job.failed", "ERROR", "refresh-job", "failed for the refresh test", time.Now().Add(-time.Minute), nil))
+	must(t, "sign in", chromedp.Do(ctx, chromedp.EmulateViewport(390, 844),
+		chromedp.Navigate(mon.base+"/login?next="+url.QueryEscape("/alerts?jobName=refresh-job&status=OPEN")),
+		chromedp.WaitVisible(css(`[data-testid="login"]`)),
+		chromedp.SendKeys(css(`[data-testid="login-email"]`), mon.email),
+		chromedp.SendKeys(css(`[data-testid="login-password"]`), mon.passwd),
+		chromedp.Click(css(`[data-testid="login-submit"]`)),
+		chromedp.WaitVisible(css(`[data-testid="close-form"] input[name="reason"]`)),
+		chromedp.SendKeys(css(`[data-testid="close-form"] input[name="reason"]`), "half-typed reason"),
+	))
+	before := eval[int](t, ctx, `(function () {
+		document.activeElement.blur();
+		window.__swaps = 0;
+		document.addEventListener("htmx:afterSwap", function () { window.__swaps++; });
+		var w = document.querySelector("#alerts-table .table-wrap");
+		w.scrollLeft = 200;
+		return w.scrollLeft;
+	})()`)
+	if before < 100 {
+		t.Fatalf("the alerts table does not scroll sideways at 390 px (scrollLeft %d)", before)
+	}
+	must(t, "wait for a poll", chromedp.Do(ctx, chromedp.Poll[chromedp.Void](`window.__swaps > 0`, chromedp.WithPollingTimeout(20*time.Second))))
+	if got := eval[int](t, ctx, `document.querySelector("#alerts-table .table-wrap").scrollLeft`); got != before {
+		t.Errorf("horizontal scroll after the refresh: got %d, want %d", got, before)
+	}
+	if got := eval[string](t, ctx, `document.querySelector('[data-testid="close-form"] input[name="reason"]').value`); got != "half-typed reason" {
+		t.Errorf("typed close reason after the refresh: got %q", got)
+	}
+}
+
+// TestWideTablesFitDesktop: at 1280 px the explorers show every column, Close and Message
+// included, even with a long job name and a long script path.
+func TestWideTablesFitDesktop(t *testing.T) {
+	ctx := newBrowser(t)
+	css := func(s string) chromedp.CSS { return chromedp.CSS(s) }
+	job := "a-very-long-job-name-for-the-quarterly-financial-reconciliation-export"
+	ingest(t, ev("job.failed", "ERROR", job, "failed", time.Now().Add(-time.Minute),
+		map[string]any{"scriptPath": "/very/long/path/to/some/deeply/nested/directory/structure/with/a/script_name_that_is_long.py"}))
+	must(t, "sign in", chromedp.Do(ctx,
+		chromedp.Navigate(mon.base+"/login?next="+url.QueryEscape("/alerts?jobName="+job)),
+		chromedp.WaitVisible(css(`[data-testid="login"]`)),
+		chromedp.SendKeys(css(`[data-testid="login-email"]`), mon.email),
+		chromedp.SendKeys(css(`[data-testid="login-password"]`), mon.passwd),
+		chromedp.Click(css(`[data-testid="login-submit"]`)),
+		chromedp.WaitVisible(css(`[data-testid="close-button"]`)),
+	))
+	fits := `(function () { var w = document.querySelector(".table-wrap"); return w.scrollWidth <= w.clientWidth; })()`
+	if !eval[bool](t, ctx, fits) {
+		t.Errorf("alerts table overflows at 1280 px: %s", eval[string](t, ctx, `(function () { var w = document.querySelector(".table-wrap"); return w.scrollWidth + " > " + w.clientWidth; })()`))
+	}
+	for _, path := range []string{"/events?jobName=" + job, "/jobs"} {
+		must(t, path, chromedp.Do(ctx, chromedp.Navigate(mon.base+path), chromedp.WaitVisible(css(`.table-wrap`))))
+		if !eval[bool](t, ctx, fits) {
+			t.Errorf("%s overflows at 1280 px: %s", path, eval[string](t, ctx, `(function () { var w = document.querySelector(".table-wrap"); return w.scrollWidth + " > " + w.clientWidth; })()`))
+		}
+	}
 }

@@ -269,8 +269,9 @@ func AlertsByTypeChart(counts []Count) templ.Component {
 			continue
 		}
 		frac := float64(c.Count) / float64(tot)
-		color := donutColors[i%len(donutColors)]
-		items = append(items, [2]string{fmt.Sprint(i % len(donutColors)), fmt.Sprintf("%s (%d)", c.Key, c.Count)})
+		slot := donutSlot(c.Key, i)
+		color := donutColors[slot]
+		items = append(items, [2]string{fmt.Sprint(slot), fmt.Sprintf("%s (%d)", c.Key, c.Count)})
 		tip := fmt.Sprintf("%s: %s", c.Key, FormatCount(c.Count))
 		if frac >= 0.9999 {
 			s.printf(`<circle cx="%.1f" cy="%.1f" r="%.1f" fill="none" stroke="%s" stroke-width="%.1f"><title>%s</title></circle>`,
@@ -292,6 +293,18 @@ func AlertsByTypeChart(counts []Count) templ.Component {
 	s.b.WriteString(`</svg>`)
 	s.legend(items)
 	return s.component()
+}
+
+// donutSlot is the palette entry of the i-th slice: the alert types keep the colours they have
+// everywhere else (FAILURE red, MISSED orange, RECOVERY green); anything else cycles the palette
+// as the reference did.
+func donutSlot(key string, i int) int {
+	for slot, c := range donutColors {
+		if alertColor[key] == c {
+			return slot
+		}
+	}
+	return i % len(donutColors)
 }
 
 // RunPoint is one finished run of a job (a job.completed or job.failed event).

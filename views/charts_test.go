@@ -103,3 +103,15 @@ func TestTickCountGivesWholeSteps(t *testing.T) {
 		}
 	}
 }
+
+// The donut's alert types keep their colours from the rest of the dashboard (a RECOVERY slice is
+// never red), whatever their position; an unknown type takes the reference's palette in order.
+func TestDonutSliceColours(t *testing.T) {
+	out := renderString(t, AlertsByTypeChart([]Count{{"FAILURE", 1}, {"MISSED", 1}, {"RECOVERY", 1}, {"OTHER", 1}})).String()
+	for _, want := range []string{`fill="#c44536"><title>FAILURE: 1`, `fill="#f28f3b"><title>MISSED: 1`,
+		`fill="#2a7f62"><title>RECOVERY: 1`, `fill="#2a7f62"><title>OTHER: 1`} {
+		if !strings.Contains(out, want) {
+			t.Errorf("donut lacks %s:\n%s", want, out)
+		}
+	}
+}

@@ -809,7 +809,7 @@ func ChannelsCard(p ChannelsCardProps) templ.Component {
 			return templ_7745c5c3_Err
 		}
 		if p.Kind == "webhook" {
-			templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 59, "<label>Secret <input type=\"password\" name=\"secret\" maxlength=\"256\" autocomplete=\"off\" placeholder=\"empty keeps the stored secret\"></label> <label><input type=\"checkbox\" name=\"clearSecret\" value=\"1\"> Remove the secret</label> ")
+			templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 59, "<label>Secret <input type=\"password\" name=\"secret\" maxlength=\"256\" autocomplete=\"off\" placeholder=\"empty keeps the stored secret\"></label> <label class=\"check\"><input type=\"checkbox\" name=\"clearSecret\" value=\"1\"> Remove the secret</label> ")
 			if templ_7745c5c3_Err != nil {
 				return templ_7745c5c3_Err
 			}
@@ -929,22 +929,22 @@ func DeliveryTestCard(p DeliveryTestProps) templ.Component {
 		}
 		switch p.EmailProvider {
 		case "smtp":
-			templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 70, "SMTP (<code>MONITOR_SMTP_HOST</code>) ")
+			templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 70, "SMTP (<code>MONITOR_SMTP_HOST</code>). ")
 			if templ_7745c5c3_Err != nil {
 				return templ_7745c5c3_Err
 			}
 		case "resend":
-			templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 71, "Resend ")
+			templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 71, "Resend. ")
 			if templ_7745c5c3_Err != nil {
 				return templ_7745c5c3_Err
 			}
 		default:
-			templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 72, "not configured ")
+			templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 72, "not configured. ")
 			if templ_7745c5c3_Err != nil {
 				return templ_7745c5c3_Err
 			}
 		}
-		templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 73, ". Tests are limited to one per channel kind every 30 seconds and are not recorded.</p>")
+		templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 73, "Tests are limited to one per channel kind every 30 seconds and are not recorded.</p>")
 		if templ_7745c5c3_Err != nil {
 			return templ_7745c5c3_Err
 		}

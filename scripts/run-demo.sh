@@ -39,7 +39,7 @@ MONITOR_EVALUATOR_INTERVAL_SECONDS="${MONITOR_EVALUATOR_INTERVAL_SECONDS:-5}" \
 pids+=($!)
 
 for _ in $(seq 1 100); do
-  if MONITOR_HOST="$HOST" MONITOR_PORT="$PORT" MONITOR_AUTH_ENABLED=false ./bin/monitor healthcheck >/dev/null 2>&1; then break; fi
+  if MONITOR_HOST="$HOST" MONITOR_PORT="$PORT" ./bin/monitor healthcheck >/dev/null 2>&1; then break; fi
   if ! kill -0 "${pids[0]}" 2>/dev/null; then echo "The monitor failed to start:"; cat "$DEMO_DIR/monitor.log"; exit 1; fi
   sleep 0.1
 done

@@ -226,3 +226,33 @@ func TestBinaryReadsDotEnvWithoutOverriding(t *testing.T) {
 		t.Fatalf("db path from .env not used: %v", err)
 	}
 }
+
+// `monitor healthcheck` needs only the address: it answers 0 for a running service without the
+// service's secrets in its environment (a container probe, a shell on the host), and 1 when
+// nothing answers there.
+func TestHealthcheckNeedsOnlyTheAddress(t *testing.T) {
+	p := startMonitor(t, filepath.Join(t.TempDir(), "m.sqlite"), "MONITOR_AUTH_ENABLED=false")
+	_, port, err := net.SplitHostPort(strings.TrimPrefix(p.Base, "http://"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	check := func(port string) (int, string) {
+		cmd := exec.Command(monitorBin, "healthcheck")
+		cmd.Dir = t.TempDir()
+		// Auth is on by default and its variables are missing; a wrong SMTP port is irrelevant here.
+		cmd.Env = []string{"MONITOR_PORT=" + port, "MONITOR_SMTP_PORT=abc"}
+		out, err := cmd.CombinedOutput()
+		if ee, ok := err.(*exec.ExitError); ok {
+			return ee.ExitCode(), string(out)
+		} else if err != nil {
+			t.Fatal(err)
+		}
+		return 0, string(out)
+	}
+	if code, out := check(port); code != 0 {
+		t.Fatalf("healthcheck of a running monitor: exit %d\n%s", code, out)
+	}
+	if code, out := check(fmt.Sprint(testutil.FreePort(t))); code != 1 || !strings.Contains(out, "healthcheck") {
+		t.Fatalf("healthcheck with nothing listening: exit %d\n%s", code, out)
+	}
+}

@@ -53,7 +53,11 @@ func run(args []string) int {
 		fmt.Fprintln(os.Stderr, "monitor: .env:", err)
 		return 1
 	}
-	cfg, err := LoadConfig(envLookup)
+	lookup := envLookup
+	if cmd == "healthcheck" {
+		lookup = addressOnly(envLookup)
+	}
+	cfg, err := LoadConfig(lookup)
 	if err != nil {
 		fmt.Fprintln(os.Stderr, "monitor: configuration error:", err)
 		return 1
@@ -178,6 +182,22 @@ func newLogger(cfg *Config) *slog.Logger {
 		return slog.New(slog.NewJSONHandler(os.Stderr, opts))
 	}
 	return slog.New(slog.NewTextHandler(os.Stderr, opts))
+}
+
+// addressOnly passes healthcheck nothing but the address variables, so that a probe works
+// without the service's secrets (a container health command, a shell on the host).
+func addressOnly(lookup lookupFunc) lookupFunc {
+	return func(name string) (string, bool) {
+		switch name {
+		case "MONITOR_HOST", "MONITOR_PORT", "PORT":
+			return lookup(name)
+		case "MONITOR_AUTH_ENABLED":
+			return "false", true
+		case "MONITOR_ALLOW_OPEN_INGEST":
+			return "true", true
+		}
+		return "", false
+	}
 }
 
 func healthcheck(cfg *Config) int {

@@ -49,6 +49,7 @@ var commands = []command{
 		{name: "api-key", value: true, help: "API key (default $CHIEF_MONITOR_API_KEY)"},
 		{name: "timeout-ms", value: true, help: "request timeout in milliseconds (default 400)"},
 		{name: "strict", help: "exit 1 when the event was not delivered (default: always exit 0)"}}},
+	{name: "python-path", summary: "print the directory holding the Python helper, for PYTHONPATH outside Chief"},
 }
 
 // usageError is a command-line mistake: usage text and the message go to stderr, exit 2.

@@ -113,6 +113,8 @@ func (a *app) dispatch() (int, error) {
 		return a.exportCron()
 	case "emit":
 		return a.emit()
+	case "python-path":
+		return a.pythonPath()
 	}
 	return exitUsage, &usageError{cmd: a.args.cmd, msg: "unknown command"}
 }
@@ -388,6 +390,18 @@ func (a *app) helperPath() string {
 		return ""
 	}
 	return dir
+}
+
+// pythonPath prints the helper directory that run and daemon put on scripts' PYTHONPATH, so a
+// worker started by hand can `import gulag_chief.monitor_client` too:
+// PYTHONPATH="$(gulag-chief python-path)" python3 worker.py
+func (a *app) pythonPath() (int, error) {
+	dir := a.helperPath()
+	if dir == "" {
+		return exitFailure, &chiefError{msg: "the Python helper could not be extracted"}
+	}
+	fmt.Fprintln(a.stdout, dir)
+	return exitOK, nil
 }
 
 // signalContext is cancelled by SIGINT or SIGTERM; sig reports which one arrived.

@@ -553,3 +553,35 @@ sys.exit(0 if monitor.warn(" disk low ", free_mb=12, path="/data", ok=True, rati
 		}
 	}
 }
+
+// `gulag-chief python-path` prints the helper directory, so a worker run by hand (outside Chief)
+// imports gulag_chief.monitor_client: without an endpoint it does nothing and returns False,
+// with one it reports as under Chief.
+func TestPythonPathForWorkersOutsideChief(t *testing.T) {
+	p := newProject(t)
+	r := p.run([]string{"CHIEF_PYTHONPATH="}, "python-path")
+	dir := strings.TrimSpace(r.stdout)
+	if r.code != 0 || !strings.HasPrefix(dir, filepath.Join(p.dir, ".cache", "gulag-chief")) {
+		t.Fatalf("python-path: exit %d, stdout %q, stderr %q", r.code, r.stdout, r.stderr)
+	}
+	worker := func(env ...string) string {
+		py := exec.Command("python3", "-c", "from gulag_chief.monitor_client import monitor\nprint(monitor.info('by hand', step=1))")
+		py.Dir = t.TempDir()
+		py.Env = append([]string{"PATH=" + os.Getenv("PATH"), "PYTHONPATH=" + dir}, env...)
+		out, err := py.CombinedOutput()
+		if err != nil {
+			t.Fatalf("worker: %v\n%s", err, out)
+		}
+		return strings.TrimSpace(string(out))
+	}
+	if got := worker(); got != "False" {
+		t.Errorf("without an endpoint: printed %q, want False", got)
+	}
+	mon := newCapture(t)
+	if got := worker("CHIEF_MONITOR_ENDPOINT=" + mon.URL); got != "True" {
+		t.Errorf("with an endpoint: printed %q, want True", got)
+	}
+	if evs := mon.all(); len(evs) != 1 || evs[0]["message"] != "by hand" {
+		t.Errorf("monitor got %v", evs)
+	}
+}

@@ -5,7 +5,7 @@ package python
 
 import "embed"
 
-// Files holds gulag_chief/*.py.
+// Files holds gulag_chief/*.py and monitor_client.py, the reference's module name.
 //
-//go:embed gulag_chief/*.py
+//go:embed gulag_chief/*.py monitor_client.py
 var Files embed.FS

@@ -585,3 +585,25 @@ func TestPythonPathForWorkersOutsideChief(t *testing.T) {
 		t.Errorf("monitor got %v", evs)
 	}
 }
+
+// A worker written for the reference imports the helper by its old module name and runs
+// unchanged under Chief (spec §8).
+func TestReferenceWorkerImportName(t *testing.T) {
+	mon := newCapture(t)
+	p := newProject(t)
+	p.write("scripts/old.py", "from monitor_client import monitor\nimport sys\nsys.exit(0 if monitor.warn('old import', rows=2) else 7)\n", 0o644)
+	p.config(fmt.Sprintf("monitor: {enabled: true, endpoint: %q, api_key: k}\n", mon.URL),
+		"  - name: job-1\n    schedule: {frequency: daily, time: \"09:00\"}\n    scripts: [{path: scripts/old.py}]\n")
+	if r := p.run([]string{"CHIEF_PYTHONPATH="}, "run"); r.code != 0 {
+		t.Fatalf("exit %d\n%s", r.code, r.stdout)
+	}
+	for _, ev := range mon.all() {
+		if ev["eventType"] == "worker.message" {
+			if ev["message"] != "old import" || ev["level"] != "WARN" || ev["jobName"] != "job-1" {
+				t.Errorf("worker event %v", ev)
+			}
+			return
+		}
+	}
+	t.Fatalf("no worker.message among %v", mon.all())
+}

@@ -144,7 +144,7 @@ func (h *Handler) loginPage(c *fiber.Ctx) error {
 	if h.currentSession(c) != nil {
 		return c.Redirect(next, fiber.StatusFound)
 	}
-	return h.renderLogin(c, fiber.StatusOK, views.LoginProps{Next: next, Error: c.Query("error")})
+	return h.renderLogin(c, fiber.StatusOK, views.LoginProps{Next: next})
 }
 
 func (h *Handler) renderLogin(c *fiber.Ctx, status int, p views.LoginProps) error {
@@ -295,10 +295,8 @@ func (h *Handler) apiSignIn(c *fiber.Ctx) error {
 	} else {
 		body.Email, body.Password, body.CallbackURL = c.FormValue("email"), c.FormValue("password"), c.FormValue("callbackURL")
 	}
-	if body.CallbackURL != "" && !strings.HasPrefix(body.CallbackURL, "/") && !h.trustedOrigin(c, originOf(body.CallbackURL)) {
-		return authFail(c, fiber.StatusForbidden, "INVALID_CALLBACKURL", "Invalid callbackURL")
-	}
-	if strings.HasPrefix(body.CallbackURL, "//") {
+	if cb := body.CallbackURL; cb != "" && (hasControl(cb) || strings.HasPrefix(cb, "/") && !isLocalPath(cb) ||
+		!strings.HasPrefix(cb, "/") && !h.trustedOrigin(c, originOf(cb))) {
 		return authFail(c, fiber.StatusForbidden, "INVALID_CALLBACKURL", "Invalid callbackURL")
 	}
 	cur, err := h.auth.SignIn(c.UserContext(), body.Email, body.Password, h.clientMeta(c))

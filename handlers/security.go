@@ -177,7 +177,7 @@ func (r *rateLimiter) allow(key string, now time.Time) (ok bool, retryAfter time
 
 // limitSignIn answers 429 with Retry-After when this client signed in too often.
 func (h *Handler) limitSignIn(c *fiber.Ctx) error {
-	ok, wait := h.limiter.allow(h.clientIP(c), h.now())
+	ok, wait := h.limiter.allow(limitKey(h.clientIP(c)), h.now())
 	if ok {
 		return nil
 	}
@@ -187,11 +187,35 @@ func (h *Handler) limitSignIn(c *fiber.Ctx) error {
 	return fiber.NewError(fiber.StatusTooManyRequests, "Too many sign-in attempts; try again in "+strconv.Itoa(secs)+" seconds")
 }
 
+// limitKey is the rate-limit bucket of a client address: the address itself for IPv4, its /64
+// for IPv6 (one host usually holds a whole /64 and could rotate through it).
+func limitKey(addr string) string {
+	ip := net.ParseIP(addr)
+	if ip == nil || ip.To4() != nil {
+		return addr
+	}
+	return ip.Mask(net.CIDRMask(64, 128)).String() + "/64"
+}
+
 // sanitizeNext applies spec §10.3: a value not starting with "/", starting with "//" (or "/\"),
-// or exactly "/login" becomes "/".
+// holding a control character, or exactly "/login" becomes "/".
 func sanitizeNext(next string) string {
-	if !strings.HasPrefix(next, "/") || strings.HasPrefix(next, "//") || strings.HasPrefix(next, "/\\") || next == "/login" {
+	if !isLocalPath(next) || next == "/login" {
 		return "/"
 	}
 	return next
+}
+
+// isLocalPath reports whether p is a path on this origin that no browser reads as another host:
+// one "/" not followed by "/" or "\", and no control character (browsers drop tabs and newlines
+// from URLs, so "/\t/evil.example" would become "//evil.example"; a CR would split the header).
+func isLocalPath(p string) bool {
+	if !strings.HasPrefix(p, "/") || strings.HasPrefix(p, "//") || strings.HasPrefix(p, "/\\") {
+		return false
+	}
+	return !hasControl(p)
+}
+
+func hasControl(s string) bool {
+	return strings.ContainsFunc(s, func(r rune) bool { return r < 0x20 || r == 0x7f })
 }

@@ -16,7 +16,9 @@ import (
 // the notifier, installed as the writer's transactional outbox and woken by new alerts.
 // Call it before the writer runs.
 func wireAlerting(cfg *Config, log *slog.Logger, st *store.Store, writer *services.Writer) (*services.Settings, *services.Notifier) {
-	client := &http.Client{} // each send carries its own 10 s deadline
+	// Each send carries its own 10 s deadline. Redirects are not followed: a webhook endpoint
+	// must not steer the monitor to another (internal) address and have its answer recorded.
+	client := &http.Client{CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}
 	var email delivery.Sender
 	switch cfg.EmailProvider() {
 	case "smtp":

@@ -7,6 +7,7 @@ import (
 	"io"
 	"net"
 	"net/http"
+	"net/http/httptest"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -254,5 +255,55 @@ func TestHealthcheckNeedsOnlyTheAddress(t *testing.T) {
 	}
 	if code, out := check(fmt.Sprint(testutil.FreePort(t))); code != 1 || !strings.Contains(out, "healthcheck") {
 		t.Fatalf("healthcheck with nothing listening: exit %d\n%s", code, out)
+	}
+}
+
+// A password in the query of MONITOR_DB_URL (which pgx reads like the userinfo one) is masked in
+// the start-up log, as the userinfo password is.
+func TestBinaryDoesNotLogDBURLQueryPassword(t *testing.T) {
+	cmd := exec.Command(monitorBin)
+	cmd.Dir = t.TempDir()
+	cmd.Env = []string{"MONITOR_AUTH_ENABLED=false", "MONITOR_PORT=1",
+		"MONITOR_DB_URL=postgres://bob:userinfo-pw@127.0.0.1:1/db?sslmode=disable&password=query-pw&sslpassword=ssl-pw"}
+	out, err := cmd.CombinedOutput()
+	if ee, ok := err.(*exec.ExitError); !ok || ee.ExitCode() != 1 {
+		t.Fatalf("want exit 1 (no database), got %v: %s", err, out)
+	}
+	if !strings.Contains(string(out), "db_url=") {
+		t.Fatalf("start-up log lacks db_url: %s", out)
+	}
+	for _, secret := range []string{"userinfo-pw", "query-pw", "ssl-pw"} {
+		if strings.Contains(string(out), secret) {
+			t.Errorf("log leaks %q: %s", secret, out)
+		}
+	}
+}
+
+// A webhook endpoint that answers with a redirect does not steer the monitor to another address
+// (say an internal one, whose answer would then be shown as the delivery error).
+func TestWebhookRedirectNotFollowed(t *testing.T) {
+	internalHit := make(chan string, 4)
+	internal := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		internalHit <- r.Method + " " + r.URL.Path
+		http.Error(w, "internal-only-data", http.StatusInternalServerError)
+	}))
+	defer internal.Close()
+	hook := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		http.Redirect(w, r, internal.URL+"/latest/meta-data", http.StatusFound)
+	}))
+	defer hook.Close()
+	p := startMonitor(t, filepath.Join(t.TempDir(), "m.sqlite"), "MONITOR_AUTH_ENABLED=false", "MONITOR_API_KEY=k")
+	if code, body := p.req("PUT", "/v1/settings/alerts/webhooks",
+		`{"channels":[{"name":"ops","url":"`+hook.URL+`/hook","enabledAlertTypes":["FAILURE"]}]}`, "x-api-key", "k"); code != 200 {
+		t.Fatalf("put webhooks: %d %s", code, body)
+	}
+	code, body := p.req("POST", "/v1/settings/alerts/webhooks/test", "", "x-api-key", "k")
+	select {
+	case hit := <-internalHit:
+		t.Fatalf("the redirect was followed (%s); test answered %d %s", hit, code, body)
+	default:
+	}
+	if code != http.StatusBadGateway || strings.Contains(body, "internal-only-data") {
+		t.Errorf("test: got %d %s, want 502 without the internal answer", code, body)
 	}
 }

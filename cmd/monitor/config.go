@@ -415,5 +415,14 @@ func redactURL(raw string) string {
 	if err != nil {
 		return "(unparsable)"
 	}
+	// libpq and pgx also read password (and sslpassword) from the query string.
+	if q := u.Query(); len(q) > 0 {
+		for k := range q {
+			if strings.Contains(strings.ToLower(k), "password") {
+				q.Set(k, "xxxxx")
+			}
+		}
+		u.RawQuery = q.Encode()
+	}
 	return u.Redacted()
 }

@@ -348,3 +348,20 @@ func TestCloseAlert(t *testing.T) {
 	r.want(r.do("POST", "/v1/alerts/1/close", `{"reason":" resolved by on-call "}`, "x-api-key", "k"), 200, `{"found":true,"updated":false,"reason":"resolved by on-call","alert":{"id":1,"status":"CLOSED","closedAt":"2026-03-04T10:00:00.000Z"}}`)
 	r.wantContains(r.do("GET", "/v1/alerts", "", "x-api-key", "k"), 200, `"closedReason":"manual","closedBy":"api-key"`)
 }
+
+// A panic in a handler (here: a status service that is missing) answers 500 and is logged; the
+// service keeps serving the next requests.
+func TestPanicInHandlerIsA500(t *testing.T) {
+	st := testutil.NewStore(t)
+	w := services.NewWriter(st, slog.New(slog.DiscardHandler), services.WriterOptions{})
+	go w.Run()
+	t.Cleanup(w.Close)
+	var logs bytes.Buffer
+	h := New(Options{DBPath: "/data/monitor.sqlite", Logger: slog.New(slog.NewTextHandler(&logs, nil))}, st, w, nil, fakeSessions{})
+	r := &apiRig{t: t, app: NewApp(h)}
+	r.want(r.do("GET", "/v1/status/summary", ""), 500, `{"error":"Internal Server Error"}`)
+	if !strings.Contains(logs.String(), "panic: runtime error") {
+		t.Errorf("the panic was not logged:\n%s", logs.String())
+	}
+	r.wantContains(r.do("GET", "/v1/health", ""), 200, `"ok":true`)
+}

@@ -1,6 +1,8 @@
 package handlers
 
 import (
+	"fmt"
+	"runtime/debug"
 	"time"
 
 	"github.com/gofiber/fiber/v2"
@@ -24,6 +26,7 @@ func NewApp(h *Handler) *fiber.App {
 
 // Routes registers every route, grouped by surface.
 func (h *Handler) Routes(app *fiber.App) {
+	app.Use(h.recoverPanic)
 	app.Use(h.parseBody)
 
 	v1 := app.Group("/v1", h.gate)
@@ -44,6 +47,17 @@ func (h *Handler) Routes(app *fiber.App) {
 	h.dashboardRoutes(app)
 
 	app.Use(h.notFoundPage)
+}
+
+// recoverPanic turns a panic in a handler into a logged 500 (with its stack), so that one bad
+// request cannot stop the service and the ingest it serves.
+func (h *Handler) recoverPanic(c *fiber.Ctx) (err error) {
+	defer func() {
+		if r := recover(); r != nil {
+			err = fmt.Errorf("panic: %v\n%s", r, debug.Stack())
+		}
+	}()
+	return c.Next()
 }
 
 // ---- dashboard and browser sign-in (issue 4) ----

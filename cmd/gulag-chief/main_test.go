@@ -607,3 +607,24 @@ func TestReferenceWorkerImportName(t *testing.T) {
 	}
 	t.Fatalf("no worker.message among %v", mon.all())
 }
+
+// An unusable spool (its parent is a regular file) must neither fail the job nor stop delivery
+// to a reachable monitor.
+func TestUnusableSpoolStillDelivers(t *testing.T) {
+	mon := newCapture(t)
+	p := newProject(t)
+	p.write("blocker", "", 0o644)
+	p.write("scripts/fail.sh", "#!/bin/sh\nexit 3\n", 0o755)
+	p.config(fmt.Sprintf("monitor: {enabled: true, endpoint: %q, heartbeat_seconds: 60, buffer: {flush_interval_ms: 50, spool_file: blocker/spool.jsonl}}\n", mon.URL),
+		fmt.Sprintf(oneJob, "      - path: scripts/fail.sh\n"))
+	if r := p.run(nil, "run", "--log-file", "-"); r.code != 1 {
+		t.Fatalf("exit %d, want 1 (job failed)\n%s", r.code, r.stdout)
+	}
+	var types []string
+	for _, ev := range mon.all() {
+		types = append(types, ev["eventType"].(string))
+	}
+	if got := strings.Join(types, " "); !strings.Contains(got, "job.started") || !strings.Contains(got, "job.failed") {
+		t.Fatalf("delivered %q, want the job's events despite the unusable spool", got)
+	}
+}

@@ -4,12 +4,14 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"io"
 	"log/slog"
 	"net/http"
 	"os"
 	"sync"
+	"syscall"
 	"time"
 
 	"github.com/gulag/chief-monitor/internal/telemetry"
@@ -89,7 +91,7 @@ func newEmitter(opts Options) *Emitter {
 		opts.Logger = slog.New(slog.DiscardHandler)
 	}
 	if opts.Client == nil {
-		opts.Client = &http.Client{Timeout: opts.Timeout}
+		opts.Client = &http.Client{Timeout: opts.Timeout, CheckRedirect: keepPost}
 	}
 	if opts.Now == nil {
 		opts.Now = time.Now
@@ -149,6 +151,9 @@ func (e *Emitter) run() {
 	defer t.Stop()
 	for {
 		e.cycle(0)
+		// A full interval between cycles (no tick left over from a long cycle) gives other Chief
+		// processes sharing the spool a chance at the lock.
+		t.Reset(e.opts.FlushInterval)
 		select {
 		case <-e.stop:
 			return
@@ -167,8 +172,20 @@ func (e *Emitter) Close() {
 	e.closeMu.Do(func() {
 		close(e.stop)
 		<-e.done // a cycle is bounded by its delivery deadline
-		e.cycle(3 * time.Second)
+		// Another Chief process holds the lock for at most one cycle: its deadline plus one
+		// request (3 timeouts + 1 s with the same settings); give up only after that.
+		e.cycle(max(3*time.Second, 3*e.opts.Timeout+2*time.Second))
 	})
+}
+
+// keepPost follows only redirects that repeat the POST with its body (307, 308). A 301, 302 or
+// 303 would become a bodiless GET whose 2xx counted as delivered although nothing was stored, so
+// the redirect itself is returned and treated as a failure (spooled and retried).
+func keepPost(req *http.Request, via []*http.Request) error {
+	if req.Method != http.MethodPost || len(via) >= 10 {
+		return http.ErrUseLastResponse
+	}
+	return nil
 }
 
 // cycle replays the spool and then sends the queue, holding the spool lock throughout. With
@@ -180,15 +197,21 @@ func (e *Emitter) cycle(lockWait time.Duration) {
 	if pending == 0 && e.spool.empty() {
 		return
 	}
-	if err := e.spool.lock(lockWait); err != nil {
+	locked := true
+	if err := e.spool.lock(lockWait); errors.Is(err, syscall.EWOULDBLOCK) {
 		if lockWait > 0 {
-			e.log.Warn(fmt.Sprintf("Failed to spool events: %v", err))
+			e.log.Warn(fmt.Sprintf("Failed to spool events: %v (%d events lost)", err, pending))
 		}
 		return
+	} else if err != nil {
+		// The spool is unusable (e.g. its directory cannot be created): still deliver directly;
+		// only events that would have to be spooled are lost (and reported by toSpool).
+		locked = false
+	} else {
+		defer e.spool.unlock()
 	}
-	defer e.spool.unlock()
 	deadline := time.Now().Add(2*e.opts.Timeout + time.Second)
-	blocked := e.replay(deadline)
+	blocked := locked && e.replay(deadline)
 	for {
 		e.mu.Lock()
 		n := min(len(e.queue), BatchSize)
@@ -218,9 +241,9 @@ func (e *Emitter) cycle(lockWait time.Duration) {
 func (e *Emitter) replay(deadline time.Time) (blocked bool) {
 	for sent := 0; sent < replayLimit; {
 		lines, err := e.spool.readLines()
-		if err != nil {
+		if err != nil { // an unreadable spool must not hold back (and so lose) newer events
 			e.log.Warn(fmt.Sprintf("Failed to replay spool: %v", err))
-			return true
+			return false
 		}
 		if len(lines) == 0 {
 			return false
@@ -238,9 +261,9 @@ func (e *Emitter) replay(deadline time.Time) (blocked bool) {
 				e.toDeadLetter(chunk)
 			}
 		}
-		if err := e.spool.rewrite(rest); err != nil {
+		if err := e.spool.rewrite(rest); err != nil { // e.g. disk full: resent later, deduplicated by eventId
 			e.log.Warn(fmt.Sprintf("Failed to replay spool: %v", err))
-			return true
+			return false
 		}
 		sent += n
 	}

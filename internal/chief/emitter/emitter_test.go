@@ -308,3 +308,119 @@ func TestHeartbeat(t *testing.T) {
 		t.Fatalf("got %+v %v", hb, meta)
 	}
 }
+
+// A 302 turns the POST into a bodiless GET; a 200 for that GET must not count as delivered.
+func TestRedirectIsNotDelivery(t *testing.T) {
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if r.Method == http.MethodPost {
+			http.Redirect(w, r, "/elsewhere", http.StatusFound)
+			return
+		}
+		w.WriteHeader(http.StatusOK)
+	}))
+	t.Cleanup(srv.Close)
+	e := newEmitter(testOptions(t, srv.URL))
+	e.Emit(ev("x"))
+	e.cycle(0)
+	if got := spoolLines(t, e.SpoolPath()); len(got) != 1 {
+		t.Fatalf("spooled: got %d lines, want the redirected event kept for replay", len(got))
+	}
+}
+
+// A crash or a full disk can leave the spool ending in half a line; the next append must start
+// on a line of its own instead of being glued to (and lost with) the torn one.
+func TestTornSpoolLineDoesNotSwallowNextEvent(t *testing.T) {
+	m := newFakeMonitor(t)
+	m.code.Store(http.StatusServiceUnavailable)
+	e := newEmitter(testOptions(t, m.URL))
+	if err := os.MkdirAll(filepath.Dir(e.SpoolPath()), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	torn := `{"sourceType":"chief","eventType":"job.started","level":"INFO","message":"old"}` + "\n" + `{"sourceType":"chief","even`
+	if err := os.WriteFile(e.SpoolPath(), []byte(torn), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	e.Emit(ev("new"))
+	e.cycle(0)
+	m.code.Store(http.StatusAccepted)
+	e.cycle(0)
+	if got := strings.Join(m.messages(), ","); got != "old,new" {
+		t.Fatalf("delivered: got %q, want old,new", got)
+	}
+}
+
+// An unusable spool (its directory is a file, or the spool path is a directory) must not stop
+// delivery to a reachable monitor.
+func TestUnusableSpoolStillDelivers(t *testing.T) {
+	for name, setup := range map[string]func(dir string) string{
+		"parent is a file": func(dir string) string {
+			_ = os.WriteFile(filepath.Join(dir, "file"), nil, 0o644)
+			return filepath.Join(dir, "file", "spool.jsonl")
+		},
+		"spool is a directory": func(dir string) string {
+			_ = os.MkdirAll(filepath.Join(dir, "spool.jsonl"), 0o755)
+			return filepath.Join(dir, "spool.jsonl")
+		},
+	} {
+		t.Run(name, func(t *testing.T) {
+			m := newFakeMonitor(t)
+			opts := testOptions(t, m.URL)
+			opts.SpoolFile = setup(t.TempDir())
+			e := newEmitter(opts)
+			e.Emit(ev("x"))
+			e.cycle(0)
+			e.Emit(ev("y"))
+			e.cycle(time.Second)
+			if got := strings.Join(m.messages(), ","); got != "x,y" {
+				t.Fatalf("delivered: got %q, want x,y", got)
+			}
+		})
+	}
+}
+
+// Another Chief process may hold the lock for a whole cycle (2 timeouts + 1 s, plus the request
+// in flight); Close must wait that long instead of dropping its queue after 3 s.
+func TestCloseWaitsForAnotherProcessCycle(t *testing.T) {
+	m := newFakeMonitor(t)
+	opts := testOptions(t, m.URL)
+	opts.Timeout = time.Second
+	other := newSpool(opts.SpoolFile, 1<<20)
+	if err := other.lock(0); err != nil {
+		t.Fatal(err)
+	}
+	e := New(opts)
+	e.Emit(ev("x"))
+	time.AfterFunc(3500*time.Millisecond, other.unlock)
+	e.Close()
+	if got := strings.Join(m.messages(), ","); got != "x" {
+		t.Fatalf("delivered: got %q, want x once the other process released the lock", got)
+	}
+}
+
+// A process draining a large spool to a slow monitor must leave gaps between its cycles, or a
+// second process sharing the spool never gets the lock at Close and loses its queue.
+func TestBusySpoolOwnerLeavesLockGaps(t *testing.T) {
+	m := newFakeMonitor(t)
+	m.delay.Store(int64(300 * time.Millisecond))
+	opts := testOptions(t, m.URL)
+	var backlog [][]byte
+	for i := range 5000 {
+		backlog = append(backlog, fmt.Appendf(nil, `{"sourceType":"chief","eventType":"job.started","level":"INFO","message":"old%d"}`, i))
+	}
+	if err := appendTo(opts.SpoolFile, backlog); err != nil {
+		t.Fatal(err)
+	}
+	busy := opts
+	busy.FlushInterval = 50 * time.Millisecond
+	a := New(busy)
+	defer a.Close()
+	time.Sleep(100 * time.Millisecond) // a is replaying now
+	b := New(opts)
+	b.Emit(ev("mine"))
+	b.Close()
+	delivered := strings.Join(m.messages(), ",")
+	spooled := strings.Join(spoolLines(t, opts.SpoolFile), "\n")
+	if !strings.Contains(delivered, "mine") && !strings.Contains(spooled, `"mine"`) {
+		t.Fatal("the event of the second process was neither delivered nor spooled")
+	}
+}

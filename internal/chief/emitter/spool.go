@@ -60,7 +60,7 @@ func (s *spool) unlock() {
 // empty reports whether the spool has nothing to replay.
 func (s *spool) empty() bool {
 	st, err := os.Stat(s.path)
-	return err != nil || st.Size() == 0
+	return err != nil || !st.Mode().IsRegular() || st.Size() == 0
 }
 
 // readLines returns every line of the spool.
@@ -105,11 +105,17 @@ func appendTo(path string, lines [][]byte) error {
 	if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
 		return fmt.Errorf("spool: create directory: %w", err)
 	}
-	f, err := os.OpenFile(path, os.O_CREATE|os.O_APPEND|os.O_WRONLY, 0o644)
+	f, err := os.OpenFile(path, os.O_CREATE|os.O_APPEND|os.O_RDWR, 0o644)
 	if err != nil {
 		return fmt.Errorf("spool: open %s: %w", path, err)
 	}
 	var buf bytes.Buffer
+	if st, err := f.Stat(); err == nil && st.Size() > 0 {
+		last := []byte{0}
+		if _, err := f.ReadAt(last, st.Size()-1); err == nil && last[0] != '\n' {
+			buf.WriteByte('\n') // end a line torn by a crash or a full disk so it cannot swallow ours
+		}
+	}
 	for _, l := range lines {
 		buf.Write(l)
 		buf.WriteByte('\n')

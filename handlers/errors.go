@@ -26,6 +26,11 @@ func (h *Handler) errorHandler(c *fiber.Ctx, err error) error {
 		code, msg = fiber.StatusNotFound, "Not found"
 	case errors.Is(err, services.ErrClosed):
 		code, msg = fiber.StatusServiceUnavailable, "Service is shutting down"
+	default:
+		if reason, ok := store.Unavailable(err); ok {
+			code, msg = fiber.StatusServiceUnavailable, "Database unavailable: "+reason
+			c.Set(fiber.HeaderRetryAfter, "5")
+		}
 	}
 	if code >= 500 {
 		h.log.Error("Request failed", "method", c.Method(), "path", c.Path(),

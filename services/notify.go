@@ -76,6 +76,7 @@ type Notifier struct {
 	now      func() time.Time
 	jitter   func(d time.Duration) time.Duration
 	wake     chan struct{}
+	stop     <-chan struct{} // Run's ctx.Done(): a pass starts no new send once it is closed
 
 	mu      sync.Mutex
 	failing map[string]bool // channel/target → last attempt failed, for log-on-change
@@ -150,12 +151,16 @@ func (n *Notifier) leaseTTL() time.Duration { return 3 * n.opts.Interval }
 func (n *Notifier) Run(ctx context.Context) {
 	t := time.NewTicker(n.opts.Interval)
 	defer t.Stop()
+	n.stop = ctx.Done()
 	for {
 		select {
 		case <-ctx.Done():
 			return
 		case <-t.C:
 		case <-n.wake:
+		}
+		if ctx.Err() != nil {
+			return // select picks at random among ready cases: no new pass after shutdown
 		}
 		st, err := n.Tick(context.WithoutCancel(ctx), n.now())
 		if err != nil {
@@ -299,9 +304,14 @@ func (n *Notifier) Tick(ctx context.Context, now time.Time) (NotifyStats, error)
 	var mu sync.Mutex
 	var errs []error
 	sem := make(chan struct{}, n.opts.Parallel)
-	for _, d := range claimed {
-		wg.Add(1)
+	var unsent []store.Delivery
+	for i, d := range claimed {
 		sem <- struct{}{}
+		if n.stopping() {
+			unsent = claimed[i:] // shutting down: give these back instead of sending them
+			break
+		}
+		wg.Add(1)
 		go func() {
 			defer func() { <-sem; wg.Done() }()
 			status, lost, err := n.deliver(ctx, d, token, now)
@@ -322,7 +332,26 @@ func (n *Notifier) Tick(ctx context.Context, now time.Time) (NotifyStats, error)
 		}()
 	}
 	wg.Wait()
+	if len(unsent) > 0 {
+		errs = append(errs, n.write(ctx, func(tx *store.Tx) error {
+			for _, d := range unsent {
+				if err := tx.ReleaseDelivery(d.ID, token); err != nil {
+					return err
+				}
+			}
+			return nil
+		}))
+	}
 	return st, errors.Join(errs...)
+}
+
+func (n *Notifier) stopping() bool {
+	select {
+	case <-n.stop:
+		return true
+	default:
+		return false
+	}
 }
 
 // deliver sends one claimed row and records the outcome; status is the row's new status.
@@ -356,17 +385,30 @@ func (n *Notifier) deliver(ctx context.Context, d store.Delivery, token string, 
 	if sendErr != nil {
 		o.Status = store.DeliveryFailed
 		o.ErrorText = ptr(sendErr.Error())
+		// SMTP replies carry their code only in the error: record it like an HTTP status.
+		if de := (*delivery.Error)(nil); o.ResponseCode == nil && errors.As(sendErr, &de) && de.Code != 0 {
+			o.ResponseCode = ptr(int64(de.Code))
+		}
 		if delivery.IsTemporary(sendErr) && d.Attempt < int64(n.opts.MaxAttempts) {
 			o.Status = store.DeliveryPending
 			o.NextAttemptAtMs = ptr(now.Add(n.backoff(int(d.Attempt))).UnixMilli())
 		}
 	}
 	var recorded bool
-	err = n.write(ctx, func(tx *store.Tx) error {
-		var err error
-		recorded, err = tx.FinishDelivery(d, token, o)
-		return err
-	})
+	// The outcome is known: keep trying to record it while the claim lasts (a short database
+	// outage), or the claim would expire and the message be sent a second time.
+	giveUp := time.Now().Add(n.opts.ClaimTTL / 2)
+	for {
+		err = n.write(ctx, func(tx *store.Tx) error {
+			var err error
+			recorded, err = tx.FinishDelivery(d, token, o)
+			return err
+		})
+		if _, down := store.Unavailable(err); !down || time.Now().After(giveUp) || n.stopping() || ctx.Err() != nil {
+			break
+		}
+		time.Sleep(min(time.Second, n.opts.ClaimTTL/20))
+	}
 	if err != nil {
 		return "", false, fmt.Errorf("services: notify: record delivery %d: %w", d.ID, err)
 	}

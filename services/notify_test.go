@@ -9,6 +9,7 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
+	"net"
 	"net/http"
 	"net/http/httptest"
 	"slices"
@@ -19,8 +20,10 @@ import (
 	"testing"
 	"time"
 
+	"github.com/emersion/go-smtp"
 	"github.com/gulag/chief-monitor/internal/delivery"
 	"github.com/gulag/chief-monitor/internal/telemetry"
+	"github.com/gulag/chief-monitor/internal/testutil"
 	"github.com/gulag/chief-monitor/models"
 )
 
@@ -614,5 +617,109 @@ func TestRunDrainsOnShutdown(t *testing.T) {
 	r.wantRows("webhook/ops SENT 1 200")
 	if woke.Load() != 1 {
 		t.Fatalf("wake-ups: %d", woke.Load())
+	}
+}
+
+// rejectingSMTP is a loopback SMTP server that answers every DATA with code and text.
+type rejectingSMTP struct{ reply *smtp.SMTPError }
+
+func (b rejectingSMTP) NewSession(*smtp.Conn) (smtp.Session, error) { return b, nil }
+func (b rejectingSMTP) Mail(string, *smtp.MailOptions) error        { return nil }
+func (b rejectingSMTP) Rcpt(string, *smtp.RcptOptions) error        { return nil }
+func (b rejectingSMTP) Data(r io.Reader) error                      { _, _ = io.Copy(io.Discard, r); return b.reply }
+func (b rejectingSMTP) Reset()                                      {}
+func (b rejectingSMTP) Logout() error                               { return nil }
+
+// TestSMTPReplyCodeRecorded: an SMTP 4xx (retry) or 5xx (failure) keeps its reply code in
+// response_code, as docs/alerting.md promises ("FAILED with the code and error text").
+func TestSMTPReplyCodeRecorded(t *testing.T) {
+	for _, tc := range []struct {
+		code int
+		want []string
+	}{
+		{451, []string{"email/smtp PENDING 1 451 SMTP 451: try later", "email/smtp RETRY 1 451 SMTP 451: try later"}},
+		{554, []string{"email/smtp FAILED 1 554 SMTP 554: rejected"}},
+	} {
+		t.Run(strconv.Itoa(tc.code), func(t *testing.T) {
+			text := map[int]string{451: "try later", 554: "rejected"}[tc.code]
+			srv := smtp.NewServer(rejectingSMTP{&smtp.SMTPError{Code: tc.code, Message: text}})
+			srv.Domain = "localhost"
+			ln, err := net.Listen("tcp", "127.0.0.1:0")
+			if err != nil {
+				t.Fatal(err)
+			}
+			go func() { _ = srv.Serve(ln) }()
+			t.Cleanup(func() { _ = srv.Close() })
+			sender := &delivery.SMTP{Host: "127.0.0.1", Port: ln.Addr().(*net.TCPAddr).Port, From: "a@example.org", TLS: delivery.TLSNone}
+			r := newNotifyRig(t, "smtp", NotifierOptions{Email: sender})
+			r.putChannels(ChannelWebhook, ChannelConfig{Name: "x", URL: "http://127.0.0.1:1/", EnabledAlertTypes: []string{"MISSED"}})
+			r.putEmail([]string{"ops@example.org"}, "FAILURE")
+			r.fail("backup")
+			r.pass(r.n)
+			r.wantRows(tc.want...)
+		})
+	}
+}
+
+// TestShutdownSendsNoMoreThanInFlight: on shutdown a pass finishes the sends in flight but
+// starts no new one, and the claimed rows it did not send are given back, due at once with
+// their attempt count unchanged; no further pass starts. (A slow target once held a SIGTERM
+// for minutes: every claimed row was sent, then new passes ran.)
+func TestShutdownSendsNoMoreThanInFlight(t *testing.T) {
+	hook := newWebhookServer(t, 200)
+	hook.delay = 300 * time.Millisecond
+	r := newNotifyRig(t, "", NotifierOptions{HTTPClient: hook.srv.Client(), Interval: time.Hour, Parallel: 1})
+	r.putChannels(ChannelWebhook, ChannelConfig{Name: "ops", URL: hook.srv.URL, EnabledAlertTypes: all()})
+	for _, job := range []string{"a", "b", "c", "d"} {
+		r.fail(job)
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	stopped := make(chan struct{})
+	go func() { r.n.Run(ctx); close(stopped) }()
+	r.n.Wake()
+	for hook.count() == 0 {
+		time.Sleep(5 * time.Millisecond)
+	}
+	cancel() // shut down while the first send is in flight
+	<-stopped
+	if hook.count() != 1 {
+		t.Fatalf("sends after shutdown: %d, want only the one in flight", hook.count())
+	}
+	r.wantRows("webhook/ops SENT 1 200", "webhook/ops PENDING 0 0", "webhook/ops PENDING 0 0", "webhook/ops PENDING 0 0")
+	r.advance(4 * time.Hour) // the stopped instance's lease (3 intervals) lapses
+	if st := r.pass(r.notifier("B")); st.Sent != 3 {
+		t.Fatalf("next start: %+v", st)
+	}
+}
+
+// TestRecordSurvivesShortDatabaseOutage: when the database cannot take the outcome of a send
+// it knows (it went read-only, or PostgreSQL restarted, as the target answered), the notifier
+// keeps trying while its claim lasts, so the message is recorded SENT and not sent again.
+func TestRecordSurvivesShortDatabaseOutage(t *testing.T) {
+	if testutil.PostgresURL() != "" {
+		t.Skip("SQLite only: query_only stands in for the outage")
+	}
+	var r *notifyRig
+	var calls atomic.Int32
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, _ *http.Request) {
+		calls.Add(1)
+		if _, err := r.st.WriteDB().Exec("PRAGMA query_only = 1"); err != nil {
+			t.Error(err)
+		}
+		time.AfterFunc(300*time.Millisecond, func() { _, _ = r.st.WriteDB().Exec("PRAGMA query_only = 0") })
+		w.WriteHeader(http.StatusOK)
+	}))
+	t.Cleanup(srv.Close)
+	r = newNotifyRig(t, "", NotifierOptions{HTTPClient: srv.Client(), ClaimTTL: 4 * time.Second})
+	r.putChannels(ChannelWebhook, ChannelConfig{Name: "ops", URL: srv.URL, EnabledAlertTypes: all()})
+	r.fail("backup")
+	if st := r.pass(r.n); st.Sent != 1 {
+		t.Fatalf("pass: %+v", st)
+	}
+	r.advance(time.Hour) // any claim would have expired
+	r.pass(r.notifier("B"))
+	r.wantRows("webhook/ops SENT 1 200")
+	if calls.Load() != 1 {
+		t.Fatalf("sends: %d", calls.Load())
 	}
 }

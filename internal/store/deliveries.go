@@ -117,6 +117,17 @@ func (t *Tx) ClaimDelivery(id int64, token string, nowMs, untilMs int64) (bool, 
 	return n == 1, err
 }
 
+// ReleaseDelivery gives back a row the token claimed but did not send (shutdown): it is due
+// again at once for the next notifier, and the attempt counted by the claim is taken back.
+func (t *Tx) ReleaseDelivery(id int64, token string) error {
+	_, err := t.exec(`UPDATE alert_deliveries SET claim_token = NULL, claimed_until_ms = NULL, attempt = attempt - 1
+		WHERE id = ? AND claim_token = ?`, id, token)
+	if err != nil {
+		return fmt.Errorf("store: release delivery: %w", err)
+	}
+	return nil
+}
+
 // ClaimedDeliveries loads the rows a claim token owns.
 func (t *Tx) ClaimedDeliveries(token string) ([]Delivery, error) {
 	rows, err := t.query(`SELECT `+deliveryColumns+` FROM alert_deliveries WHERE claim_token = ? ORDER BY id`, token)

@@ -39,6 +39,8 @@ type Store struct {
 	dialect Dialect
 	stmts   *stmtCache              // PostgreSQL only: sqlitedrv keeps compiled statements on its connections
 	ckpt    *sqlitedrv.Checkpointer // SQLite only
+	path    string                  // SQLite only: the file, and what it was at the open
+	file    os.FileInfo
 }
 
 // Dialect names the SQL flavour behind a Store.
@@ -106,6 +108,8 @@ func Open(ctx context.Context, opts Options) (*Store, error) {
 	}
 	s.db = gdb
 	s.readDB = readDB
+	s.path = opts.Path
+	s.file, _ = os.Stat(opts.Path) // nil (no check) if it cannot be read: the writes will tell
 	return s, nil
 }
 
@@ -166,6 +170,10 @@ func (s *Store) Write(ctx context.Context, fn func(*Tx) error) error {
 		return err
 	}
 	tx.closeStmts()
+	if err := s.sameFile(); err != nil {
+		_ = sqlTx.Rollback() // committing to an unlinked file would lose the data at restart
+		return err
+	}
 	if err := sqlTx.Commit(); err != nil {
 		return fmt.Errorf("store: commit: %w", err)
 	}

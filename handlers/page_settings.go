@@ -1,30 +1,12 @@
 package handlers
 
 import (
-	"encoding/json"
-	"errors"
-	"regexp"
 	"strings"
 
 	"github.com/gofiber/fiber/v2"
-	"github.com/gulag/chief-monitor/internal/store"
-	"github.com/gulag/chief-monitor/internal/telemetry"
 	"github.com/gulag/chief-monitor/services"
 	"github.com/gulag/chief-monitor/views"
 )
-
-// emailSettings is the alert_email_settings value (spec §6.5).
-type emailSettings struct {
-	Recipients        []string `json:"recipients"`
-	EnabledAlertTypes []string `json:"enabledAlertTypes"`
-}
-
-// maxRecipients is the reference's limit (spec §10.9).
-const maxRecipients = 50
-
-// recipientShape is the UI's address check: x@y.z without spaces. The server's zod check
-// (services.ZodEmail) applies as well, as the reference's PUT would.
-var recipientShape = regexp.MustCompile(`^[^\s@]+@[^\s@]+\.[^\s@]+$`)
 
 // settingsPage is GET /settings (?saved=1 after a successful plain POST).
 func (h *Handler) settingsPage(c *fiber.Ctx) error {
@@ -42,19 +24,17 @@ func (h *Handler) settingsPage(c *fiber.Ctx) error {
 	return render(c, fiber.StatusOK, views.SettingsPage(p))
 }
 
-// settingsForm loads the stored settings (defaults: no recipients, FAILURE and MISSED).
+// settingsForm loads the stored settings (defaults: no recipients, FAILURE and MISSED), read
+// leniently as GET /v1/settings/alerts/email reads them (spec §4.10), so both show the same.
 func (h *Handler) settingsForm(c *fiber.Ctx) (views.SettingsFormProps, error) {
-	raw, err := h.st.ConfigValue(c.UserContext(), store.KeyEmailSettings)
-	found := err == nil
-	if err != nil && !errors.Is(err, store.ErrNotFound) {
+	s, err := h.AlertSettings().Email(c.UserContext())
+	if err != nil {
 		return views.SettingsFormProps{}, err
 	}
-	// Read leniently, as GET /v1/settings/alerts/email does (spec §4.10), so both show the same.
-	s := services.ParseEmailSettings(raw, found)
-	return h.formFor(c, emailSettings{Recipients: s.Recipients, EnabledAlertTypes: s.EnabledAlertTypes}), nil
+	return h.formFor(c, s), nil
 }
 
-func (h *Handler) formFor(c *fiber.Ctx, s emailSettings) views.SettingsFormProps {
+func (h *Handler) formFor(c *fiber.Ctx, s services.EmailSettings) views.SettingsFormProps {
 	enabled := map[string]bool{}
 	for _, t := range s.EnabledAlertTypes {
 		enabled[t] = true
@@ -64,9 +44,9 @@ func (h *Handler) formFor(c *fiber.Ctx, s emailSettings) views.SettingsFormProps
 }
 
 // parseSettingsForm applies the Settings page's rules (spec §10.9): split on commas and
-// newlines, trim, lower-case, de-duplicate, at most 50, each shaped x@y.z; types in canonical order.
-func parseSettingsForm(recipients string, types [][]byte) (emailSettings, string) {
-	s := emailSettings{Recipients: []string{}, EnabledAlertTypes: []string{}}
+// newlines, trim, lower-case, de-duplicate, at most 50, each a valid address; types in canonical order.
+func parseSettingsForm(recipients string, types [][]byte) (services.EmailSettings, string) {
+	s := services.EmailSettings{Recipients: []string{}, EnabledAlertTypes: []string{}}
 	seen := map[string]bool{}
 	for _, r := range strings.FieldsFunc(recipients, func(r rune) bool { return r == ',' || r == '\n' || r == '\r' }) {
 		r = strings.ToLower(strings.TrimSpace(r))
@@ -76,12 +56,12 @@ func parseSettingsForm(recipients string, types [][]byte) (emailSettings, string
 		seen[r] = true
 		s.Recipients = append(s.Recipients, r)
 	}
-	if len(s.Recipients) > maxRecipients {
+	if len(s.Recipients) > services.MaxRecipients {
 		return s, "Maximum recipients exceeded (50)."
 	}
 	for _, r := range s.Recipients {
-		// The UI's shape check, then the server's (spec §4.11), which is the authority.
-		if !recipientShape.MatchString(r) || !services.ZodEmail(r) {
+		// The server's check (spec §4.11) is the authority; it also covers the UI's x@y.z shape.
+		if !services.ZodEmail(r) {
 			return s, "Invalid recipient email: " + r
 		}
 	}
@@ -112,11 +92,7 @@ func (h *Handler) settingsSubmit(c *fiber.Ctx) error {
 		}
 		return h.settingsWith(c, fiber.StatusBadRequest, func(p *views.SettingsProps) { p.Form = form })
 	}
-	b, err := json.Marshal(s)
-	if err != nil {
-		return err
-	}
-	if err := h.st.PutConfig(c.UserContext(), store.KeyEmailSettings, string(b), telemetry.ServerTime(h.now())); err != nil {
+	if err := h.AlertSettings().PutEmail(c.UserContext(), s, h.now()); err != nil {
 		return err
 	}
 	if !isHTMX(c) {

@@ -5,12 +5,13 @@ import (
 	"errors"
 	"strings"
 	"time"
-	"unicode/utf16"
 
 	"github.com/gofiber/fiber/v2"
 	"github.com/gulag/chief-monitor/internal/apirow"
 	"github.com/gulag/chief-monitor/internal/store"
 	"github.com/gulag/chief-monitor/internal/telemetry"
+	"github.com/gulag/chief-monitor/models"
+	"github.com/gulag/chief-monitor/services"
 )
 
 type alertsResponse struct {
@@ -92,14 +93,11 @@ func closeReason(body json.RawMessage) (string, *validationDetails) {
 	var s string
 	_ = json.Unmarshal(raw, &s)
 	s = strings.TrimSpace(s)
-	n := 0 // zod counts UTF-16 code units (JavaScript's String length)
-	for _, r := range s {
-		n += utf16.RuneLen(r)
-	}
+	n := services.ReasonUnits(s)
 	switch {
 	case n < 1:
 		return bad("reason", "String must contain at least 1 character(s)")
-	case n > 200:
+	case n > services.ReasonMaxUnits:
 		return bad("reason", "String must contain at most 200 character(s)")
 	}
 	return s, nil
@@ -116,7 +114,7 @@ func (h *Handler) closeAlert(c *fiber.Ctx) error {
 	if verr != nil {
 		return writeJSON(c, fiber.StatusBadRequest, validationError{Error: "Invalid close payload", Details: *verr})
 	}
-	a, updated, err := h.st.CloseAlert(c.UserContext(), id, telemetry.ServerTime(h.now()), reason, actorFrom(c))
+	a, updated, err := h.alerts.Close(c.UserContext(), id, reason, actorFrom(c), h.now())
 	if errors.Is(err, store.ErrNotFound) {
 		return writeJSON(c, fiber.StatusNotFound, alertNotFound{Error: "Alert not found", AlertID: id})
 	}
@@ -141,12 +139,12 @@ type deliveryRow struct {
 	NextAttemptAt *string `json:"nextAttemptAt"`
 }
 
-func toDeliveryRows(in []store.Delivery) []deliveryRow {
+func toDeliveryRows(in []models.AlertDelivery) []deliveryRow {
 	out := make([]deliveryRow, len(in))
 	for i, d := range in {
 		out[i] = deliveryRow{ID: d.ID, AlertID: d.AlertID, Channel: d.Channel, AttemptedAt: d.AttemptedAt,
 			Status: d.Status, ResponseCode: d.ResponseCode, ErrorText: d.ErrorText, Target: d.Target, Attempt: d.Attempt}
-		if d.Status == store.DeliveryPending && d.NextAttemptAtMs != nil {
+		if d.Status == models.DeliveryPending && d.NextAttemptAtMs != nil {
 			ts := telemetry.ServerTime(time.UnixMilli(*d.NextAttemptAtMs))
 			out[i].NextAttemptAt = &ts
 		}
@@ -165,7 +163,7 @@ func (h *Handler) listDeliveries(c *fiber.Ctx) error {
 	} else if err != nil {
 		return err
 	}
-	ds, err := h.st.AlertDeliveries(c.UserContext(), id)
+	ds, err := h.st.Deliveries(c.UserContext(), id)
 	if err != nil {
 		return err
 	}

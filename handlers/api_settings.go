@@ -27,7 +27,7 @@ func (h *Handler) SetAlerting(s *services.Settings, n *services.Notifier) {
 func (h *Handler) alertingDeps() (*services.Settings, *services.Notifier) {
 	h.alerting.once.Do(func() {
 		if h.alerting.settings == nil {
-			h.alerting.settings = services.NewSettings(h.st, services.SettingsOptions{})
+			h.alerting.settings = services.NewSettings(h.st, h.writer.Do, services.SettingsOptions{})
 		}
 		if h.alerting.notifier == nil {
 			h.alerting.notifier = services.NewNotifier(h.st, h.writer.Do, h.alerting.settings, h.log, services.NotifierOptions{})

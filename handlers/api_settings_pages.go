@@ -8,7 +8,6 @@ import (
 	"time"
 
 	"github.com/gofiber/fiber/v2"
-	"github.com/gulag/chief-monitor/internal/store"
 	"github.com/gulag/chief-monitor/internal/telemetry"
 	"github.com/gulag/chief-monitor/models"
 	"github.com/gulag/chief-monitor/services"
@@ -26,13 +25,13 @@ func (h *Handler) deliveryPageRoutes(app fiber.Router) {
 	app.Post("/settings/test/:kind", h.deliveryTestSubmit)
 }
 
-func toDeliveryView(d store.Delivery) views.DeliveryView {
+func toDeliveryView(d models.AlertDelivery) views.DeliveryView {
 	v := views.DeliveryView{Channel: d.Channel, Status: d.Status, AttemptedAt: d.AttemptedAt, Attempt: d.Attempt,
 		ResponseCode: d.ResponseCode, ErrorText: d.ErrorText}
 	if d.Target != nil {
 		v.Target = *d.Target
 	}
-	if d.Status == store.DeliveryPending && d.NextAttemptAtMs != nil {
+	if d.Status == models.DeliveryPending && d.NextAttemptAtMs != nil {
 		ts := telemetry.ServerTime(time.UnixMilli(*d.NextAttemptAtMs))
 		v.NextAttemptAt = &ts
 	}
@@ -45,7 +44,7 @@ func (h *Handler) deliveryViews(ctx context.Context, alerts ...models.Alert) (vi
 	for i, a := range alerts {
 		ids[i] = a.ID
 	}
-	ds, err := h.st.AlertDeliveries(ctx, ids...)
+	ds, err := h.st.Deliveries(ctx, ids...)
 	if err != nil {
 		return nil, err
 	}

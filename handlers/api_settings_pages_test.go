@@ -88,8 +88,8 @@ func TestDeliveriesOnPages(t *testing.T) {
 	id := alerts[0].ID
 	err = r.st.Write(ctx, func(tx *store.Tx) error {
 		for i, status := range []string{"RETRY", "FAILED", "FAILED", "FAILED", "FAILED", "FAILED"} {
-			d := store.Delivery{AlertDelivery: models.AlertDelivery{AlertID: id, Channel: "webhook",
-				AttemptedAt: "2026-03-04T09:30:0" + fmt.Sprint(i) + ".000Z", Status: status, ErrorText: ptrTo("HTTP 500: boom")},
+			d := models.AlertDelivery{AlertID: id, Channel: "webhook",
+				AttemptedAt: "2026-03-04T09:30:0" + fmt.Sprint(i) + ".000Z", Status: status, ErrorText: ptrTo("HTTP 500: boom"),
 				Target: ptrTo("ops"), Attempt: int64(i + 1)}
 			if status != "RETRY" {
 				d.DeliveryKey = ptrTo(fmt.Sprintf("%d:webhook:ops%d", id, i))

@@ -69,7 +69,7 @@ func newSettingsAPI(t *testing.T, withProvider bool) *settingsRig {
 		name = "resend"
 		opts.Email = &delivery.Resend{APIKey: "k", From: "alerts@example.org", APIBase: r.provider.srv.URL, Client: r.provider.srv.Client()}
 	}
-	settings := services.NewSettings(st, services.SettingsOptions{EmailProvider: name, Cooldown: 300 * time.Second})
+	settings := services.NewSettings(st, r.w.Do, services.SettingsOptions{EmailProvider: name, Cooldown: 300 * time.Second})
 	n := services.NewNotifier(st, r.w.Do, settings, log, opts)
 	n.SetClock(func() time.Time { return r.now })
 	r.w.SetOutbox(n.Outbox)

@@ -8,7 +8,7 @@ import (
 	"time"
 
 	"github.com/gofiber/fiber/v2"
-	"github.com/gulag/chief-monitor/internal/store"
+	"github.com/gulag/chief-monitor/models"
 	"github.com/gulag/chief-monitor/services"
 	"github.com/gulag/chief-monitor/views"
 )
@@ -241,7 +241,7 @@ type apiSession struct {
 	UserID    string  `json:"userId"`
 }
 
-func toAPIUser(u store.User) apiUser {
+func toAPIUser(u models.User) apiUser {
 	return apiUser{ID: u.ID, Name: u.Name, Email: u.Email, EmailVerified: u.EmailVerified, Image: u.Image,
 		CreatedAt: u.CreatedAt, UpdatedAt: u.UpdatedAt}
 }

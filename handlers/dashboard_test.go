@@ -17,6 +17,7 @@ import (
 	"github.com/gofiber/fiber/v2"
 	"github.com/gulag/chief-monitor/internal/store"
 	"github.com/gulag/chief-monitor/internal/testutil"
+	"github.com/gulag/chief-monitor/models"
 	"github.com/gulag/chief-monitor/services"
 )
 
@@ -61,15 +62,19 @@ func newDash(t *testing.T, mutate func(*Options)) *dashRig {
 	t.Cleanup(w.Close)
 	status := services.NewStatus(st)
 	status.SetClock(func() time.Time { return r.now })
-	auth, err := services.NewAuth(st, testSecret)
+	auth, err := services.NewAuth(st, w.Do, testSecret)
 	if err != nil {
 		t.Fatal(err)
 	}
 	auth.SetClock(func() time.Time { return r.now })
 	// Seed the admin with a hash computed once per package: scrypt is slow under -race.
 	id := services.RandomID(32)
-	u := store.User{ID: id, Name: "admin", Email: testAdmin, CreatedAt: "2026-03-01T00:00:00.000Z", UpdatedAt: "2026-03-01T00:00:00.000Z"}
-	if err := st.InsertUser(context.Background(), u, services.RandomID(32), store.ProviderCredential, id, adminHash(t)); err != nil {
+	now := "2026-03-01T00:00:00.000Z"
+	u := models.User{ID: id, Name: "admin", Email: testAdmin, CreatedAt: now, UpdatedAt: now}
+	hash := adminHash(t)
+	acct := models.Account{ID: services.RandomID(32), AccountID: id, ProviderID: models.ProviderCredential, UserID: id,
+		Password: &hash, CreatedAt: now, UpdatedAt: now}
+	if err := w.Do(context.Background(), func(tx *store.Tx) error { return tx.InsertUser(u, acct) }); err != nil {
 		t.Fatal(err)
 	}
 	r.opts = Options{AuthEnabled: true, Auth: auth, AuthSecret: testSecret, BaseURL: "http://monitor.test", DBPath: "/x/monitor.sqlite"}
@@ -427,8 +432,10 @@ func TestSettingsForm(t *testing.T) {
 		t.Errorf("after save: %s", p.body)
 	}
 	// A stored row is read leniently, as the API reads it (spec §4.10).
-	if err := r.st.PutConfig(context.Background(), store.KeyEmailSettings,
-		`{"recipients":[" Ops@Example.com ",5,"a@b.c"],"enabledAlertTypes":[" recovery "]}`, "2026-03-04T10:00:00.000Z"); err != nil {
+	if err := r.st.Write(context.Background(), func(tx *store.Tx) error {
+		return tx.PutConfig(store.KeyEmailSettings,
+			`{"recipients":[" Ops@Example.com ",5,"a@b.c"],"enabledAlertTypes":[" recovery "]}`, "2026-03-04T10:00:00.000Z")
+	}); err != nil {
 		t.Fatal(err)
 	}
 	p = r.do("GET", "/settings", nil)

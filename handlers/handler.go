@@ -62,6 +62,7 @@ type Handler struct {
 	st       *store.Store
 	writer   *services.Writer
 	status   *services.Status
+	alerts   *services.Alerts
 	sessions Sessions
 	validate *validator.Validate
 	now      func() time.Time
@@ -84,7 +85,7 @@ func New(opts Options, st *store.Store, w *services.Writer, status *services.Sta
 	if log == nil {
 		log = slog.New(slog.DiscardHandler)
 	}
-	h := &Handler{opts: opts, log: log, st: st, writer: w, status: status, sessions: sessions,
+	h := &Handler{opts: opts, log: log, st: st, writer: w, status: status, alerts: services.NewAlerts(st, w.Do), sessions: sessions,
 		validate: newValidator(), now: func() time.Time { return time.Now().UTC() }, bigBodies: make(chan struct{}, 1)}
 	h.initDashboard()
 	return h

@@ -7,7 +7,6 @@ import (
 
 	"github.com/gofiber/fiber/v2"
 	"github.com/gulag/chief-monitor/internal/store"
-	"github.com/gulag/chief-monitor/internal/telemetry"
 	"github.com/gulag/chief-monitor/views"
 )
 
@@ -96,10 +95,8 @@ func (h *Handler) closeAlertForm(c *fiber.Ctx) error {
 	if reason == "" {
 		reason = "manual-ui"
 	}
-	if len(reason) > 200 {
-		reason = reason[:200]
-	}
-	a, _, err := h.st.CloseAlert(c.UserContext(), id, telemetry.ServerTime(h.now()), strings.Clone(reason), actorFrom(c))
+
+	a, _, err := h.alerts.Close(c.UserContext(), id, strings.Clone(reason), actorFrom(c), h.now())
 	if errors.Is(err, store.ErrNotFound) {
 		return fiber.NewError(fiber.StatusNotFound, "Alert not found")
 	}

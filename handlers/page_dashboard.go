@@ -72,7 +72,7 @@ func toViewCounts(in []services.Count) []views.Count {
 	return out
 }
 
-func toHourBuckets(in []store.HourLevelCount) []views.HourBucket {
+func toHourBuckets(in []models.HourlyCount) []views.HourBucket {
 	var out []views.HourBucket
 	for _, r := range in {
 		if len(out) == 0 || out[len(out)-1].Start.UnixMilli() != r.HourMs {

@@ -1,5 +1,5 @@
-// Package models holds the gorm row structs of the monitor's five tables and their enums.
-// It does no I/O.
+// Package models holds the gorm row structs of the monitor's tables and their enums, one file
+// per concept. It does no I/O.
 package models
 
 import "time"
@@ -139,27 +139,3 @@ type Alert struct {
 
 // TableName maps the struct to the reference table name.
 func (Alert) TableName() string { return "alerts" }
-
-// AlertDelivery is one row of alert_deliveries: one notification attempt.
-type AlertDelivery struct {
-	ID           int64   `gorm:"column:id;primaryKey"`
-	AlertID      int64   `gorm:"column:alert_id"`
-	Channel      string  `gorm:"column:channel"`
-	AttemptedAt  string  `gorm:"column:attempted_at"`
-	Status       string  `gorm:"column:status"`
-	ResponseCode *int64  `gorm:"column:response_code"`
-	ErrorText    *string `gorm:"column:error_text"`
-}
-
-// TableName maps the struct to the reference table name.
-func (AlertDelivery) TableName() string { return "alert_deliveries" }
-
-// ServiceConfig is one key/value row of service_config.
-type ServiceConfig struct {
-	Key       string `gorm:"column:key;primaryKey"`
-	ValueJSON string `gorm:"column:value_json"`
-	UpdatedAt string `gorm:"column:updated_at"`
-}
-
-// TableName maps the struct to the reference table name.
-func (ServiceConfig) TableName() string { return "service_config" }

@@ -17,6 +17,7 @@ import (
 
 	"github.com/gulag/chief-monitor/internal/store"
 	"github.com/gulag/chief-monitor/internal/telemetry"
+	"github.com/gulag/chief-monitor/models"
 	"golang.org/x/crypto/scrypt"
 	"golang.org/x/text/unicode/norm"
 )
@@ -47,6 +48,7 @@ const isoMillis = "2006-01-02T15:04:05.000Z"
 // and server-side sessions in the Better Auth tables.
 type Auth struct {
 	st     *store.Store
+	write  WriteFunc // the writer's Do: sign-ins and sessions are writes like any other
 	secret []byte
 	now    func() time.Time
 }
@@ -58,8 +60,8 @@ const dummyHash = "5f1a3c0e9b7d2a4c6e8f0a1b3c5d7e9f:" +
 	"0c3f6a9d2e5b8c1f4a7d0e3b6c9f2a5d8e1b4c7f0a3d6e9b2c5f8a1d4e7b0c3f"
 
 // NewAuth returns the Auth service; secret is MONITOR_AUTH_SECRET.
-func NewAuth(st *store.Store, secret string) (*Auth, error) {
-	return &Auth{st: st, secret: []byte(secret), now: utcNow}, nil
+func NewAuth(st *store.Store, write WriteFunc, secret string) (*Auth, error) {
+	return &Auth{st: st, write: write, secret: []byte(secret), now: utcNow}, nil
 }
 
 // SetClock replaces the clock (tests).
@@ -73,8 +75,8 @@ type ClientMeta struct {
 
 // Current is a resolved session with its user.
 type Current struct {
-	Session store.Session
-	User    store.User
+	Session models.Session
+	User    models.User
 	// Token is the raw session token from the cookie.
 	Token string
 	// Extended is true when this read moved the expiry (the cookie should be re-set).
@@ -196,7 +198,9 @@ func (a *Auth) SeedAdmin(ctx context.Context, rawEmail, password string, reset b
 		if err != nil {
 			return false, err
 		}
-		return false, a.st.SetPassword(ctx, u.ID, hash, RandomID(32), now)
+		return false, a.write(ctx, func(tx *store.Tx) error {
+			return tx.SetPassword(u.ID, hash, now, credentialAccount(u.ID, hash, now))
+		})
 	case !errors.Is(err, store.ErrNotFound):
 		return false, err
 	}
@@ -209,8 +213,10 @@ func (a *Auth) SeedAdmin(ctx context.Context, rawEmail, password string, reset b
 		name = "admin"
 	}
 	id := RandomID(32)
-	user := store.User{ID: id, Name: name, Email: email, CreatedAt: now, UpdatedAt: now}
-	if err := a.st.InsertUser(ctx, user, RandomID(32), store.ProviderCredential, id, hash); err != nil {
+	user := models.User{ID: id, Name: name, Email: email, CreatedAt: now, UpdatedAt: now}
+	if err := a.write(ctx, func(tx *store.Tx) error {
+		return tx.InsertUser(user, credentialAccount(id, hash, now))
+	}); err != nil {
 		// Several instances may start together on one database: if another one seeded the
 		// admin first, that is the outcome wanted.
 		if _, lookupErr := a.st.UserByEmail(ctx, email); lookupErr == nil {
@@ -251,13 +257,13 @@ func (a *Auth) SignIn(ctx context.Context, rawEmail, password string, meta Clien
 	return a.openSession(ctx, *u, meta)
 }
 
-func (a *Auth) openSession(ctx context.Context, u store.User, meta ClientMeta) (*Current, error) {
+func (a *Auth) openSession(ctx context.Context, u models.User, meta ClientMeta) (*Current, error) {
 	now := a.now()
 	token := RandomID(32)
-	se := store.Session{ID: RandomID(32), ExpiresAt: now.Add(SessionTTL).Format(isoMillis), Token: hashToken(token),
+	se := models.Session{ID: RandomID(32), ExpiresAt: now.Add(SessionTTL).Format(isoMillis), Token: hashToken(token),
 		CreatedAt: now.Format(isoMillis), UpdatedAt: now.Format(isoMillis), UserID: u.ID,
 		IPAddress: &meta.IP, UserAgent: &meta.UserAgent}
-	if err := a.st.InsertSession(ctx, se); err != nil {
+	if err := a.write(ctx, func(tx *store.Tx) error { return tx.InsertSession(se) }); err != nil {
 		return nil, err
 	}
 	return &Current{Session: se, User: u, Token: token}, nil
@@ -282,7 +288,7 @@ func (a *Auth) Resolve(ctx context.Context, cookie string) (*Current, error) {
 	expires, okE := telemetry.ParseTime(se.ExpiresAt)
 	created, okC := telemetry.ParseTime(se.CreatedAt)
 	if !okE || !expires.After(now) || (okC && !created.Add(SessionAbsoluteTTL).After(now)) {
-		if err := a.st.DeleteSession(ctx, se.ID); err != nil {
+		if err := a.SignOut(ctx, se.ID); err != nil {
 			return nil, err
 		}
 		return nil, ErrNoSession
@@ -301,7 +307,9 @@ func (a *Auth) Resolve(ctx context.Context, cookie string) (*Current, error) {
 			next = created.Add(SessionAbsoluteTTL)
 		}
 		cur.Session.ExpiresAt, cur.Session.UpdatedAt = next.Format(isoMillis), now.Format(isoMillis)
-		if err := a.st.ExtendSession(ctx, se.ID, cur.Session.ExpiresAt, cur.Session.UpdatedAt); err != nil {
+		if err := a.write(ctx, func(tx *store.Tx) error {
+			return tx.ExtendSession(se.ID, cur.Session.ExpiresAt, cur.Session.UpdatedAt)
+		}); err != nil {
 			return nil, err
 		}
 		cur.Extended = true
@@ -320,7 +328,7 @@ func (a *Auth) MaxAge(cur *Current) time.Duration {
 
 // SignOut deletes a session.
 func (a *Auth) SignOut(ctx context.Context, sessionID string) error {
-	return a.st.DeleteSession(ctx, sessionID)
+	return a.write(ctx, func(tx *store.Tx) error { return tx.DeleteSession(sessionID) })
 }
 
 // ---- single sign-on ----
@@ -378,8 +386,8 @@ func (a *Auth) SignInSSO(ctx context.Context, id SSOIdentity, policy SSOPolicy, 
 		if name == "" {
 			name, _, _ = strings.Cut(email, "@")
 		}
-		nu := store.User{ID: RandomID(32), Name: name, Email: email, EmailVerified: true, CreatedAt: now, UpdatedAt: now}
-		if err := a.st.InsertUser(ctx, nu, RandomID(32), id.Provider, id.Subject, ""); err != nil {
+		nu := models.User{ID: RandomID(32), Name: name, Email: email, EmailVerified: true, CreatedAt: now, UpdatedAt: now}
+		if err := a.write(ctx, func(tx *store.Tx) error { return tx.InsertUser(nu, ssoAccount(nu.ID, id, now)) }); err != nil {
 			return nil, err
 		}
 		u = &nu
@@ -391,10 +399,22 @@ func (a *Auth) SignInSSO(ctx context.Context, id SSOIdentity, policy SSOPolicy, 
 			return nil, err
 		}
 		if !has {
-			if err := a.st.LinkAccount(ctx, RandomID(32), u.ID, id.Provider, id.Subject, now); err != nil {
+			if err := a.write(ctx, func(tx *store.Tx) error { return tx.InsertAccount(ssoAccount(u.ID, id, now)) }); err != nil {
 				return nil, err
 			}
 		}
 	}
 	return a.openSession(ctx, *u, meta)
+}
+
+// credentialAccount is a new password account of a user.
+func credentialAccount(userID, hash, now string) models.Account {
+	return models.Account{ID: RandomID(32), AccountID: userID, ProviderID: models.ProviderCredential, UserID: userID,
+		Password: &hash, CreatedAt: now, UpdatedAt: now}
+}
+
+// ssoAccount is a new single sign-on account of a user.
+func ssoAccount(userID string, id SSOIdentity, now string) models.Account {
+	return models.Account{ID: RandomID(32), AccountID: id.Subject, ProviderID: id.Provider, UserID: userID,
+		CreatedAt: now, UpdatedAt: now}
 }

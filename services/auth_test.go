@@ -10,6 +10,7 @@ import (
 
 	"github.com/gulag/chief-monitor/internal/store"
 	"github.com/gulag/chief-monitor/internal/testutil"
+	"github.com/gulag/chief-monitor/models"
 )
 
 // Vectors computed independently with Node's crypto.scryptSync and createHmac, the primitives
@@ -69,7 +70,7 @@ type authRig struct {
 func newAuthRig(t *testing.T) *authRig {
 	t.Helper()
 	r := &authRig{st: testutil.NewStore(t), now: testutil.Time(t, "2026-03-04T09:00:00Z"), ctx: context.Background()}
-	a, err := NewAuth(r.st, nodeSecret)
+	a, err := NewAuth(r.st, r.st.Write, nodeSecret)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -221,8 +222,10 @@ func TestLegacySessionRawToken(t *testing.T) {
 		t.Fatal(err)
 	}
 	u, _ := r.st.UserByEmail(r.ctx, "admin@example.org")
-	err := r.st.InsertSession(r.ctx, store.Session{ID: "legacy", Token: nodeToken, UserID: u.ID,
-		CreatedAt: "2026-03-03T09:00:00.000Z", UpdatedAt: "2026-03-03T09:00:00.000Z", ExpiresAt: "2026-03-10T09:00:00.000Z"})
+	err := r.st.Write(r.ctx, func(tx *store.Tx) error {
+		return tx.InsertSession(models.Session{ID: "legacy", Token: nodeToken, UserID: u.ID,
+			CreatedAt: "2026-03-03T09:00:00.000Z", UpdatedAt: "2026-03-03T09:00:00.000Z", ExpiresAt: "2026-03-10T09:00:00.000Z"})
+	})
 	if err != nil {
 		t.Fatal(err)
 	}

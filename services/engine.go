@@ -338,7 +338,7 @@ func (e *engine) presence(ev *models.TelemetryEvent) error {
 	if cur != nil && cur.EventAtMs > ev.EventAtMs {
 		return nil
 	}
-	return e.tx.PutPresence(store.Presence{EventAt: ev.EventAt, EventAtMs: ev.EventAtMs,
+	return e.tx.PutPresence(models.Presence{EventAt: ev.EventAt, EventAtMs: ev.EventAtMs,
 		PingIntervalSeconds: store.PingInterval([]byte(ev.MetadataJSON))}, e.nowStr)
 }
 

@@ -86,7 +86,7 @@ func (e *Evaluator) Tick(ctx context.Context, now time.Time) (EvalStats, error) 
 		eng := newEngine(tx, now, e.w.outbox, nil)
 		for _, c := range checks {
 			// One bad row must not stop the pass: its savepoint undoes it alone.
-			err := tx.Savepoint("sp_check", func() error { return e.evaluate(tx, eng, c, now, &st) })
+			err := tx.Savepoint(func() error { return e.evaluate(tx, eng, c, now, &st) })
 			if err != nil {
 				e.log.Error("Evaluating check failed", "job_name", c.JobName, "error", err)
 			}
@@ -192,7 +192,7 @@ func (r *Retention) Tick(ctx context.Context, now time.Time) (int64, error) {
 				if err != nil {
 					return err
 				}
-				return tx.AddEventsTotal(-n, nowStr)
+				return tx.AddEventsTotal(-n)
 			})
 			if err != nil {
 				return total, err

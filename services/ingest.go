@@ -384,10 +384,10 @@ func (w *Writer) applyGroup(group []work) error {
 		if err := eng.flush(); err != nil {
 			return err
 		}
-		if err := tx.AddHourly(hourlyCounts(group, now), eng.nowStr); err != nil {
+		if err := tx.AddHourly(hourlyCounts(group, now)); err != nil {
 			return err
 		}
-		return tx.AddEventsTotal(stored, eng.nowStr)
+		return tx.AddEventsTotal(stored)
 	})
 	if err != nil {
 		w.cache.reset()

@@ -4,7 +4,6 @@ import (
 	"context"
 	"crypto/rand"
 	"encoding/hex"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"log/slog"
@@ -225,9 +224,9 @@ func (n *Notifier) queueEmail(tx *store.Tx, a models.Alert, now time.Time) error
 	}
 	if n.opts.Email == nil || !n.settings.ProviderConfigured() {
 		n.log.Warn("Alert e-mail not sent: no e-mail provider is configured", "alert_id", a.ID, "job_name", a.JobName)
-		_, err := tx.QueueDelivery(&store.Delivery{AlertDelivery: models.AlertDelivery{AlertID: a.ID,
-			Channel: ChannelEmail, AttemptedAt: telemetry.ServerTime(now), Status: store.DeliveryFailed,
-			ErrorText: ptr(EmailNotConfigured)}})
+		_, err := tx.QueueDelivery(&models.AlertDelivery{AlertID: a.ID,
+			Channel: ChannelEmail, AttemptedAt: telemetry.ServerTime(now), Status: models.DeliveryFailed,
+			ErrorText: ptr(EmailNotConfigured)})
 		return err
 	}
 	return n.queue(tx, a, now, ChannelEmail, ChannelConfig{Name: n.settings.EmailProvider()})
@@ -242,8 +241,8 @@ func (n *Notifier) queue(tx *store.Tx, a models.Alert, now time.Time, kind strin
 	if ch.CooldownSeconds != nil {
 		cooldown = time.Duration(*ch.CooldownSeconds) * time.Second
 	}
-	d := store.Delivery{AlertDelivery: models.AlertDelivery{AlertID: a.ID, Channel: kind,
-		AttemptedAt: telemetry.ServerTime(now), Status: store.DeliveryPending},
+	d := models.AlertDelivery{AlertID: a.ID, Channel: kind,
+		AttemptedAt: telemetry.ServerTime(now), Status: models.DeliveryPending,
 		DeliveryKey: ptr(fmt.Sprintf("%d:%s:%s", a.ID, kind, ch.Name)), Target: ptr(ch.Name),
 		QueuedAtMs: ptr(now.UnixMilli()), NextAttemptAtMs: ptr(now.UnixMilli())}
 	if cooldown > 0 {
@@ -252,7 +251,7 @@ func (n *Notifier) queue(tx *store.Tx, a models.Alert, now time.Time, kind strin
 			return err
 		}
 		if recent {
-			d.Status, d.NextAttemptAtMs = store.DeliverySuppressed, nil
+			d.Status, d.NextAttemptAtMs = models.DeliverySuppressed, nil
 			d.ErrorText = ptr("COOLDOWN: a " + string(a.AlertType) + " message for this job was sent less than " +
 				cooldown.String() + " ago")
 		}
@@ -272,7 +271,7 @@ func (n *Notifier) Tick(ctx context.Context, now time.Time) (NotifyStats, error)
 	if due, err := n.st.AnyDue(ctx, nowMs); err != nil || !due {
 		return st, err
 	}
-	var claimed []store.Delivery
+	var claimed []models.AlertDelivery
 	err := n.write(ctx, func(tx *store.Tx) error {
 		claimed = nil
 		ok, err := tx.TryLease("notifier", n.opts.Holder, nowMs, now.Add(n.leaseTTL()).UnixMilli(), nowStr)
@@ -304,7 +303,7 @@ func (n *Notifier) Tick(ctx context.Context, now time.Time) (NotifyStats, error)
 	var mu sync.Mutex
 	var errs []error
 	sem := make(chan struct{}, n.opts.Parallel)
-	var unsent []store.Delivery
+	var unsent []models.AlertDelivery
 	for i, d := range claimed {
 		sem <- struct{}{}
 		if n.stopping() {
@@ -322,11 +321,11 @@ func (n *Notifier) Tick(ctx context.Context, now time.Time) (NotifyStats, error)
 				errs = append(errs, err)
 			case lost:
 				st.Lost++
-			case status == store.DeliverySent:
+			case status == models.DeliverySent:
 				st.Sent++
-			case status == store.DeliveryPending:
+			case status == models.DeliveryPending:
 				st.Retried++
-			case status == store.DeliveryFailed:
+			case status == models.DeliveryFailed:
 				st.Failed++
 			}
 		}()
@@ -355,7 +354,7 @@ func (n *Notifier) stopping() bool {
 }
 
 // deliver sends one claimed row and records the outcome; status is the row's new status.
-func (n *Notifier) deliver(ctx context.Context, d store.Delivery, token string, now time.Time) (status string, lost bool, err error) {
+func (n *Notifier) deliver(ctx context.Context, d models.AlertDelivery, token string, now time.Time) (status string, lost bool, err error) {
 	target := ""
 	if d.Target != nil {
 		target = *d.Target
@@ -378,19 +377,19 @@ func (n *Notifier) deliver(ctx context.Context, d store.Delivery, token string, 
 	if ctx.Err() != nil {
 		return "", false, nil // killed between claim and record: the claim will expire
 	}
-	o := store.Outcome{Status: store.DeliverySent, AttemptedAt: telemetry.ServerTime(now)}
+	o := store.Outcome{Status: models.DeliverySent, AttemptedAt: telemetry.ServerTime(now)}
 	if res.Code != 0 {
 		o.ResponseCode = ptr(int64(res.Code))
 	}
 	if sendErr != nil {
-		o.Status = store.DeliveryFailed
+		o.Status = models.DeliveryFailed
 		o.ErrorText = ptr(sendErr.Error())
 		// SMTP replies carry their code only in the error: record it like an HTTP status.
 		if de := (*delivery.Error)(nil); o.ResponseCode == nil && errors.As(sendErr, &de) && de.Code != 0 {
 			o.ResponseCode = ptr(int64(de.Code))
 		}
 		if delivery.IsTemporary(sendErr) && d.Attempt < int64(n.opts.MaxAttempts) {
-			o.Status = store.DeliveryPending
+			o.Status = models.DeliveryPending
 			o.NextAttemptAtMs = ptr(now.Add(n.backoff(int(d.Attempt))).UnixMilli())
 		}
 	}
@@ -432,20 +431,20 @@ func (n *Notifier) backoff(attempt int) time.Duration {
 }
 
 // logChange logs when a channel starts failing, gives up, or recovers; not every retry.
-func (n *Notifier) logChange(d store.Delivery, target string, o store.Outcome) {
+func (n *Notifier) logChange(d models.AlertDelivery, target string, o store.Outcome) {
 	key := d.Channel + "/" + target
 	n.mu.Lock()
 	was := n.failing[key]
-	n.failing[key] = o.Status != store.DeliverySent
+	n.failing[key] = o.Status != models.DeliverySent
 	n.mu.Unlock()
 	log := n.log.With("channel", d.Channel, "target", target, "alert_id", d.AlertID, "attempt", d.Attempt)
 	switch {
-	case o.Status == store.DeliveryFailed:
+	case o.Status == models.DeliveryFailed:
 		log.Warn("Alert delivery failed", "error", *o.ErrorText)
-	case o.Status == store.DeliveryPending && !was:
+	case o.Status == models.DeliveryPending && !was:
 		log.Warn("Alert delivery failing, will retry", "error", *o.ErrorText,
 			"next_attempt_at", telemetry.ServerTime(time.UnixMilli(*o.NextAttemptAtMs)))
-	case o.Status == store.DeliverySent && was:
+	case o.Status == models.DeliverySent && was:
 		log.Info("Alert delivery recovered")
 	}
 }
@@ -456,7 +455,7 @@ func (n *Notifier) AlertURL(job string) string {
 }
 
 // prepare finds the sender of a claimed row in the current settings and builds its message.
-func (n *Notifier) prepare(ctx context.Context, d store.Delivery, target string, now time.Time) (delivery.Sender, delivery.Message, error) {
+func (n *Notifier) prepare(ctx context.Context, d models.AlertDelivery, target string, now time.Time) (delivery.Sender, delivery.Message, error) {
 	a, err := n.st.Alert(ctx, d.AlertID)
 	if err != nil {
 		return nil, delivery.Message{}, fmt.Errorf("services: notify: load alert: %w", err)
@@ -538,13 +537,8 @@ func (n *Notifier) Health(ctx context.Context, now time.Time) (NotifierHealth, e
 		return h, err
 	}
 	h.Pending = ds.Pending
-	if row, err := n.st.ConfigRow(ctx, "lease:notifier"); err == nil {
-		var l struct {
-			ExpiresMs int64 `json:"expiresMs"`
-		}
-		if json.Unmarshal([]byte(row.ValueJSON), &l) == nil && l.ExpiresMs > 0 {
-			h.LastPassAt = time.UnixMilli(l.ExpiresMs).Add(-n.leaseTTL()).UTC()
-		}
+	if l, err := n.st.Lease(ctx, "notifier"); err == nil {
+		h.LastPassAt = time.UnixMilli(l.ExpiresMs).Add(-n.leaseTTL()).UTC()
 	} else if !errors.Is(err, store.ErrNotFound) {
 		return h, err
 	}
@@ -558,7 +552,7 @@ func (n *Notifier) Health(ctx context.Context, now time.Time) (NotifierHealth, e
 	if len(ds.Recent) == FailingWindow {
 		all := true
 		for _, s := range ds.Recent {
-			all = all && s == store.DeliveryFailed
+			all = all && s == models.DeliveryFailed
 		}
 		if all {
 			h.Failing = true

@@ -38,7 +38,7 @@ type notifyRig struct {
 func newNotifyRig(t *testing.T, provider string, opts NotifierOptions) *notifyRig {
 	t.Helper()
 	r := &notifyRig{rig: newRig(t)}
-	r.settings = NewSettings(r.st, SettingsOptions{EmailProvider: provider, Cooldown: 300 * time.Second})
+	r.settings = NewSettings(r.st, r.w.Do, SettingsOptions{EmailProvider: provider, Cooldown: 300 * time.Second})
 	if opts.Holder == "" {
 		opts.Holder = "A"
 	}

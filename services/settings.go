@@ -188,6 +188,7 @@ func (e *SettingsError) Error() string {
 // Settings reads and writes the alert-delivery settings in service_config.
 type Settings struct {
 	st       *store.Store
+	write    WriteFunc
 	validate *validator.Validate
 	// EmailProvider names the configured e-mail provider: "smtp", "resend" or "".
 	emailProvider string
@@ -208,7 +209,7 @@ type SettingsOptions struct {
 var channelNamePattern = regexp.MustCompile(`^[A-Za-z0-9][A-Za-z0-9 ._-]*$`)
 
 // NewSettings returns the settings service over st.
-func NewSettings(st *store.Store, opts SettingsOptions) *Settings {
+func NewSettings(st *store.Store, write WriteFunc, opts SettingsOptions) *Settings {
 	v := validator.New(validator.WithRequiredStructEnabled())
 	v.RegisterTagNameFunc(func(f reflect.StructField) string {
 		name, _, _ := strings.Cut(f.Tag.Get("json"), ",")
@@ -224,7 +225,7 @@ func NewSettings(st *store.Store, opts SettingsOptions) *Settings {
 	if opts.TestEvery <= 0 {
 		opts.TestEvery = 30 * time.Second
 	}
-	return &Settings{st: st, validate: v, emailProvider: opts.EmailProvider, cooldown: opts.Cooldown,
+	return &Settings{st: st, write: write, validate: v, emailProvider: opts.EmailProvider, cooldown: opts.Cooldown,
 		limiter: NewTestLimiter(opts.TestEvery)}
 }
 
@@ -298,7 +299,7 @@ func (s *Settings) PutEmail(ctx context.Context, e EmailSettings, now time.Time)
 	if err != nil {
 		return fmt.Errorf("services: settings: %w", err)
 	}
-	return s.st.PutConfig(ctx, store.KeyEmailSettings, string(b), telemetry.ServerTime(now))
+	return s.put(ctx, store.KeyEmailSettings, string(b), now)
 }
 
 func channelKey(kind string) string {
@@ -375,7 +376,7 @@ func (s *Settings) PutChannels(ctx context.Context, kind string, in ChannelSetti
 	if err != nil {
 		return in, fmt.Errorf("services: settings: %w", err)
 	}
-	if err := s.st.PutConfig(ctx, channelKey(kind), string(b), telemetry.ServerTime(now)); err != nil {
+	if err := s.put(ctx, channelKey(kind), string(b), now); err != nil {
 		return in, err
 	}
 	return in, nil
@@ -448,4 +449,9 @@ func (l *TestLimiter) Allow(key string, now time.Time) (retryAfter time.Duration
 	}
 	l.last[key] = now
 	return 0, true
+}
+
+// put stores one settings row through the writer.
+func (s *Settings) put(ctx context.Context, key, value string, now time.Time) error {
+	return s.write(ctx, func(tx *store.Tx) error { return tx.PutConfig(key, value, telemetry.ServerTime(now)) })
 }

@@ -76,7 +76,7 @@ func (s *Status) Summary(ctx context.Context) (Summary, error) {
 }
 
 // ChiefPresence applies the presence rules to the latest heartbeat at now.
-func ChiefPresence(p *store.Presence, now time.Time) Presence {
+func ChiefPresence(p *models.Presence, now time.Time) Presence {
 	out := Presence{OfflineAfterSeconds: 45}
 	if p == nil {
 		return out

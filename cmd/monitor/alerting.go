@@ -27,7 +27,7 @@ func wireAlerting(cfg *Config, log *slog.Logger, st *store.Store, writer *servic
 	case "resend":
 		email = &delivery.Resend{APIKey: cfg.ResendAPIKey, From: cfg.ResendFromEmail, APIBase: cfg.ResendAPIBase, Client: client}
 	}
-	settings := services.NewSettings(st, services.SettingsOptions{EmailProvider: cfg.EmailProvider(),
+	settings := services.NewSettings(st, writer.Do, services.SettingsOptions{EmailProvider: cfg.EmailProvider(),
 		Cooldown: time.Duration(cfg.AlertCooldown) * time.Second})
 	notifier := services.NewNotifier(st, writer.Do, settings, log.With("component", "notifier"), services.NotifierOptions{
 		Email: email, BaseURL: cfg.BaseURL, Holder: instanceID(), HTTPClient: client})

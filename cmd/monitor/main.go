@@ -221,7 +221,7 @@ func healthcheck(cfg *Config) int {
 
 // wireDashboard prepares browser sign-in (issue 4): the auth service with the seeded admin
 // (spec §9.6, fix D6) and the single sign-on providers.
-func wireDashboard(ctx context.Context, cfg *Config, log *slog.Logger, st *store.Store, opts *handlers.Options) error {
+func wireDashboard(ctx context.Context, cfg *Config, log *slog.Logger, st *store.Store, writer *services.Writer, opts *handlers.Options) error {
 	opts.AuthSecret = cfg.AuthSecret
 	opts.SecureCookies = cfg.SecureCookies
 	opts.TrustedProxies = cfg.TrustedProxies
@@ -233,7 +233,7 @@ func wireDashboard(ctx context.Context, cfg *Config, log *slog.Logger, st *store
 		}
 		return nil
 	}
-	auth, err := services.NewAuth(st, cfg.AuthSecret)
+	auth, err := services.NewAuth(st, writer.Do, cfg.AuthSecret)
 	if err != nil {
 		return err
 	}
@@ -293,7 +293,7 @@ func serve(ctx context.Context, cfg *Config, log *slog.Logger) error {
 
 	opts := handlers.Options{APIKey: cfg.APIKey, IngestAPIKey: cfg.IngestAPIKey, AuthEnabled: cfg.AuthEnabled,
 		DBPath: cfg.DBPath, TrustedOrigins: cfg.TrustedOriginsFinal, Logger: log}
-	if err := wireDashboard(ctx, cfg, log, st, &opts); err != nil {
+	if err := wireDashboard(ctx, cfg, log, st, writer, &opts); err != nil {
 		writer.Close()
 		<-writerDone
 		return err

@@ -8,14 +8,6 @@ import (
 	"github.com/gulag/chief-monitor/models"
 )
 
-// HourLevelCount is the number of events of one level in one hour.
-type HourLevelCount struct {
-	// HourMs is the start of the hour, UTC epoch milliseconds.
-	HourMs int64
-	Level  string
-	Count  int64
-}
-
 // Run outcome and heartbeat event types used by the job charts.
 var (
 	runOutcomeTypes = []string{"job.completed", "job.failed"}

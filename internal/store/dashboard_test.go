@@ -18,17 +18,21 @@ func insertEvents(t *testing.T, st *store.Store, evs ...models.TelemetryEvent) {
 	t.Helper()
 	err := st.Write(context.Background(), func(tx *store.Tx) error {
 		counts := map[int64]map[string]int64{}
+		rows := make([]*models.TelemetryEvent, len(evs))
 		for i := range evs {
-			if _, err := tx.InsertEvent(&evs[i]); err != nil {
-				return err
-			}
+			rows[i] = &evs[i]
+		}
+		if _, err := tx.InsertNewEvents(rows); err != nil {
+			return err
+		}
+		for i := range evs {
 			h := store.HourOf(evs[i].EventAtMs)
 			if counts[h] == nil {
 				counts[h] = map[string]int64{}
 			}
 			counts[h][evs[i].Level]++
 		}
-		return tx.AddHourly(counts, "2026-03-04T12:00:00.000Z") // as the ingest writer does
+		return tx.AddHourly(counts) // as the ingest writer does
 	})
 	if err != nil {
 		t.Fatal(err)

@@ -1,0 +1,184 @@
+package store
+
+import (
+	"context"
+	"slices"
+
+	"github.com/gulag/chief-monitor/models"
+	"gorm.io/gorm"
+	"gorm.io/gorm/clause"
+)
+
+// newCheck is the check row of a job seen for the first time: enabled, alerting on failure
+// and on a missed run, two minutes of grace, UP.
+func newCheck(job, now string) models.CheckState {
+	return models.CheckState{JobName: job, Enabled: true, AlertOnFailure: true, AlertOnMiss: true, GraceSeconds: 120,
+		Status: models.StatusUp, UpdatedAt: now}
+}
+
+// forUpdate locks the rows a read returns until the transaction ends (PostgreSQL; SQLite's
+// writer holds the whole database already, and gorm leaves the clause out there).
+var forUpdate = clause.Locking{Strength: clause.LockingStrengthUpdate}
+
+// Check loads one job's check row for update. It returns ErrNotFound when the job has none.
+func (t *Tx) Check(job string) (*models.CheckState, error) {
+	var out []models.CheckState
+	if err := t.db.Clauses(forUpdate).Where("job_name = ?", job).Limit(1).Find(&out).Error; err != nil {
+		return nil, wrap("load check", err)
+	}
+	if len(out) == 0 {
+		return nil, ErrNotFound
+	}
+	return &out[0], nil
+}
+
+// LockChecks creates the missing check rows of jobs with the defaults and locks every one of
+// them, in job-name order, for the rest of the transaction. Several instances writing the same
+// jobs then queue on the rows instead of deadlocking or losing updates (PostgreSQL).
+func (t *Tx) LockChecks(jobs []string, now string) (map[string]*models.CheckState, error) {
+	out := map[string]*models.CheckState{}
+	if len(jobs) == 0 {
+		return out, nil
+	}
+	sorted := slices.Sorted(slices.Values(jobs))
+	rows := make([]models.CheckState, len(sorted))
+	for i, j := range sorted {
+		rows[i] = newCheck(j, now)
+	}
+	if err := t.db.Clauses(clause.OnConflict{DoNothing: true}).CreateInBatches(rows, 200).Error; err != nil {
+		return nil, wrap("lock checks", err)
+	}
+	var locked []models.CheckState
+	if err := t.db.Clauses(forUpdate).Where("job_name IN ?", sorted).Order("job_name").Find(&locked).Error; err != nil {
+		return nil, wrap("lock checks", err)
+	}
+	for i := range locked {
+		out[locked[i].JobName] = &locked[i]
+	}
+	return out, nil
+}
+
+// InsertCheck creates a job's check row.
+func (t *Tx) InsertCheck(c *models.CheckState) error {
+	return wrap("insert check", t.db.Create(c).Error)
+}
+
+// UpdateCheck writes every column of a job's check row.
+func (t *Tx) UpdateCheck(c *models.CheckState) error {
+	return wrap("update check", t.db.Model(c).Select("*").Omit("job_name").Updates(c).Error)
+}
+
+// TouchChecks writes only updated_at (the same for all) and the latest event of several check
+// rows: the common case of a group of worker messages.
+func (t *Tx) TouchChecks(cs []*models.CheckState, updatedAt string) error {
+	for _, c := range cs {
+		err := t.db.Model(&models.CheckState{}).Where("job_name = ?", c.JobName).Updates(map[string]any{
+			"updated_at": updatedAt, "latest_event_id": c.LatestEventID, "latest_event_ms": c.LatestEventMs}).Error
+		if err != nil {
+			return wrap("touch checks", err)
+		}
+	}
+	return nil
+}
+
+// TransitionCheck moves a check from one status to another only if it still has the status and
+// expectation the caller decided on; it reports whether the row changed.
+func (t *Tx) TransitionCheck(job string, from, to models.CheckStatus, expectedMs int64, now string) (bool, error) {
+	res := t.db.Model(&models.CheckState{}).
+		Where("job_name = ? AND status = ? AND expected_next_ms = ? AND enabled = ?", job, string(from), expectedMs, true).
+		Updates(map[string]any{"status": string(to), "updated_at": now})
+	return res.RowsAffected == 1, wrap("transition check", res.Error)
+}
+
+// WatchedChecks lists the enabled checks with a parsed expectation.
+func (t *Tx) WatchedChecks() ([]models.CheckState, error) {
+	var out []models.CheckState
+	err := t.db.Where("enabled = ? AND expected_next_ms IS NOT NULL", true).Order("job_name").Find(&out).Error
+	return out, wrap("watched checks", err)
+}
+
+// Checks lists every check, ordered by job name (byte order).
+func (s *Store) Checks(ctx context.Context) ([]models.CheckState, error) {
+	var out []models.CheckState
+	err := s.db.WithContext(ctx).Order(s.dialect.byteOrder("job_name")).Find(&out).Error
+	return out, wrap("checks", err)
+}
+
+// Check loads one job's check, or ErrNotFound.
+func (s *Store) Check(ctx context.Context, job string) (*models.CheckState, error) {
+	var out []models.CheckState
+	if err := s.db.WithContext(ctx).Where("job_name = ?", job).Limit(1).Find(&out).Error; err != nil {
+		return nil, wrap("check", err)
+	}
+	if len(out) == 0 {
+		return nil, ErrNotFound
+	}
+	return &out[0], nil
+}
+
+// CheckLatest is a check with the summary of its latest event (nil when it has none).
+type CheckLatest struct {
+	Check  models.CheckState
+	Latest *models.TelemetryEvent
+}
+
+// checkLatestRow is a row of ChecksWithLatest: the check, then the latest event's columns that
+// a summary shows (NULL when the check has none).
+type checkLatestRow struct {
+	models.CheckState `gorm:"embedded"`
+	EID               *int64
+	EEventAt          *string
+	EEventType        *string
+	ELevel            *string
+	EMessage          *string
+	ESuccess          *bool
+}
+
+// ChecksWithLatest lists every check by job name (byte order) with the summary of its latest
+// event (time, type, level, message, success), in one query.
+func (s *Store) ChecksWithLatest(ctx context.Context) ([]CheckLatest, error) {
+	var rows []checkLatestRow
+	err := s.db.WithContext(ctx).Table("check_states AS c").
+		Select("c.*, e.id AS e_id, e.event_at AS e_event_at, e.event_type AS e_event_type, e.level AS e_level, " +
+			"e.message AS e_message, e.success AS e_success").
+		Joins("LEFT JOIN telemetry_events AS e ON e.id = c.latest_event_id").
+		Order(s.dialect.byteOrder("c.job_name")).Scan(&rows).Error
+	if err != nil {
+		return nil, wrap("checks with latest events", err)
+	}
+	out := make([]CheckLatest, len(rows))
+	for i, r := range rows {
+		out[i].Check = r.CheckState
+		if r.EID != nil {
+			job := r.JobName
+			out[i].Latest = &models.TelemetryEvent{ID: *r.EID, EventAt: deref(r.EEventAt), EventType: deref(r.EEventType),
+				Level: deref(r.ELevel), Message: deref(r.EMessage), Success: r.ESuccess, JobName: &job}
+		}
+	}
+	return out, nil
+}
+
+func deref(s *string) string {
+	if s == nil {
+		return ""
+	}
+	return *s
+}
+
+// StatusCount is one row of a GROUP BY count.
+type StatusCount struct {
+	Key   string
+	Count int64
+}
+
+// CheckCounts counts checks by status, ordered by status.
+func (s *Store) CheckCounts(ctx context.Context) ([]StatusCount, error) {
+	return countBy(s.db.WithContext(ctx).Model(&models.CheckState{}), "status")
+}
+
+// countBy counts q's rows by the values of col, ordered by them.
+func countBy(q *gorm.DB, col string) ([]StatusCount, error) {
+	var out []StatusCount
+	err := q.Select(col + " AS key, COUNT(*) AS count").Group(col).Order(col).Scan(&out).Error
+	return out, wrap("count by "+col, err)
+}

@@ -18,9 +18,6 @@ import (
 	"net/http"
 	"os"
 	"os/signal"
-	"runtime"
-	"runtime/debug"
-	"runtime/pprof"
 	"strconv"
 	"sync"
 	"syscall"
@@ -80,40 +77,6 @@ func run(args []string) int {
 		return 0
 	case "healthcheck":
 		return healthcheck(cfg)
-	}
-	if path := os.Getenv("MONITOR_CPUPROFILE"); path != "" {
-		// A profiling aid for `make bench`: the CPU profile of the whole run, written at exit.
-		if f, err := os.Create(path); err == nil {
-			if err := pprof.StartCPUProfile(f); err == nil {
-				defer pprof.StopCPUProfile()
-			}
-		}
-	}
-	if path := os.Getenv("MONITOR_ALLOCPROFILE"); path != "" {
-		// The same aid for allocations: every 4 KiB allocated is sampled (the default samples
-		// every 512 KiB, too coarse for a request path), and the profile is written at exit.
-		runtime.MemProfileRate = 4096
-		defer func() {
-			if f, err := os.Create(path); err == nil {
-				_ = pprof.Lookup("allocs").WriteTo(f, 0)
-				_ = f.Close()
-			}
-		}()
-	}
-	if os.Getenv("GOMEMLIMIT") == "" {
-		// A soft limit on the Go runtime's memory: the live heap is a few MB (requests in
-		// flight), so the collector only works harder during ingest bursts; SQLite's own memory
-		// comes on top (docs/performance.md). GOMEMLIMIT overrides it.
-		debug.SetMemoryLimit(16 << 20)
-		if os.Getenv("GOGC") == "" {
-			// With a live heap of 1-2 MB the default GOGC collects at the 4 MB minimum goal:
-			// every 30 or so list requests, and a request that meets a collection takes several
-			// times its usual time. GOGC=400 raises that minimum; the limit above, which counts
-			// all of the runtime's memory, then caps the goal at 6-7 MB (GODEBUG=gctrace=1), so
-			// the heap uses what it is allowed before the collector runs, and the peak does not
-			// change (measured: VmHWM 48.3 MB before, 48.4 MB after). GOGC overrides it.
-			debug.SetGCPercent(400)
-		}
 	}
 	if err := serve(ctx, cfg, log); err != nil {
 		log.Error("Failed to start chief-monitor", "error", err)

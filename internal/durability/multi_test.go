@@ -103,12 +103,10 @@ func TestThreeInstancesOnPostgres(t *testing.T) {
 
 	time.Sleep(2 * time.Second)
 	db := testutil.OpenSQL(t, dbKey)
-	var lease string
-	if err := db.QueryRow(`SELECT value_json FROM service_config WHERE key = 'lease:evaluator'`).Scan(&lease); err != nil {
+	var l struct{ Holder string }
+	if err := db.QueryRow(`SELECT holder FROM leases WHERE name = 'evaluator'`).Scan(&l.Holder); err != nil {
 		t.Fatalf("no evaluator lease: %v", err)
 	}
-	var l struct{ Holder string }
-	_ = json.Unmarshal([]byte(lease), &l)
 	parts := strings.Split(l.Holder, "/")
 	pid, _ := strconv.Atoi(parts[len(parts)-2])
 	killed := -1

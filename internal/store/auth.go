@@ -12,6 +12,9 @@ var (
 	userColumns    = []string{`"id"`, `"name"`, `"email"`, `"emailVerified"`, `"image"`, asText("createdAt"), asText("updatedAt")}
 	sessionColumns = []string{`"id"`, asText("expiresAt"), `"token"`, asText("createdAt"), asText("updatedAt"),
 		`"ipAddress"`, `"userAgent"`, `"userId"`}
+	accountColumns = []string{`"id"`, `"accountId"`, `"providerId"`, `"userId"`, `"accessToken"`, `"refreshToken"`, `"idToken"`,
+		asText("accessTokenExpiresAt"), asText("refreshTokenExpiresAt"), `"scope"`, `"password"`, asText("createdAt"), asText("updatedAt")}
+	verificationColumns = []string{`"id"`, `"identifier"`, `"value"`, asText("expiresAt"), asText("createdAt"), asText("updatedAt")}
 )
 
 func asText(col string) string { return `CAST("` + col + `" AS TEXT) AS "` + col + `"` }

@@ -28,22 +28,25 @@ var copyTables = []struct {
 	{"alerts", copyModel[models.Alert]()},
 	{"alert_deliveries", copyModel[models.AlertDelivery]()},
 	{"service_config", copyModel[models.ServiceConfig]()},
-	{"counters", copyModel[models.Counter]()},
 	{"hourly_counts", copySmall[models.HourlyCount]()},
 	{"presence", copyModel[models.Presence]()},
-	{"user", copyModel[models.User]()},
-	{"session", copyModel[models.Session]()},
-	{"account", copyModel[models.Account]()},
-	{"verification", copyModel[models.Verification]()},
+	{"user", copyModel[models.User](userColumns...)},
+	{"session", copyModel[models.Session](sessionColumns...)},
+	{"account", copyModel[models.Account](accountColumns...)},
+	{"verification", copyModel[models.Verification](verificationColumns...)},
 }
 
 // copyModel copies every row of T's table from src to dst in batches, in primary-key order
 // (gorm's FindInBatches pages by the key, so a large table is read in linear time). Rows
 // already in dst are skipped, so an interrupted copy can simply run again.
-func copyModel[T any]() copier {
+func copyModel[T any](columns ...string) copier {
 	return func(ctx context.Context, src, dst *gorm.DB, batch int) error {
 		var rows []T
-		return src.WithContext(ctx).Model(new(T)).FindInBatches(&rows, batch, func(*gorm.DB, int) error {
+		q := src.WithContext(ctx).Model(new(T))
+		if len(columns) > 0 {
+			q = q.Select(columns)
+		}
+		return q.FindInBatches(&rows, batch, func(*gorm.DB, int) error {
 			return dst.WithContext(ctx).Clauses(clause.OnConflict{DoNothing: true}).CreateInBatches(rows, 250).Error
 		}).Error
 	}
@@ -77,10 +80,10 @@ func (s *Store) CopyTo(ctx context.Context, dst *Store, batch int, progress func
 			return nil, fmt.Errorf("store: copy %s: %w", t.name, err)
 		}
 		c := TableCount{Table: t.name}
-		if err := s.wdb.WithContext(ctx).Table(quoteTable(t.name)).Count(&c.Source).Error; err != nil {
+		if err := s.wdb.WithContext(ctx).Table(t.name).Count(&c.Source).Error; err != nil {
 			return nil, fmt.Errorf("store: copy: count %s: %w", t.name, err)
 		}
-		if err := dst.wdb.WithContext(ctx).Table(quoteTable(t.name)).Count(&c.Target).Error; err != nil {
+		if err := dst.wdb.WithContext(ctx).Table(t.name).Count(&c.Target).Error; err != nil {
 			return nil, fmt.Errorf("store: copy: count %s: %w", t.name, err)
 		}
 		if progress != nil {
@@ -95,14 +98,11 @@ func (s *Store) CopyTo(ctx context.Context, dst *Store, batch int, progress func
 			return nil, fmt.Errorf("store: copy: sequence of %s: %w", t, err)
 		}
 	}
-	return counts, nil
-}
-
-// quoteTable quotes the original's auth table names, which are SQL keywords.
-func quoteTable(name string) string {
-	switch name {
-	case "user", "session", "account", "verification":
-		return `"` + name + `"`
+	// The target's counter was made by its own migration: count what it holds now.
+	err := dst.wdb.WithContext(ctx).Model(&models.Counter{}).Where("name = ?", models.CounterEvents).
+		Update("value", dst.wdb.Model(&models.TelemetryEvent{}).Select("COUNT(*)")).Error
+	if err != nil {
+		return nil, fmt.Errorf("store: copy: event count: %w", err)
 	}
-	return name
+	return counts, nil
 }

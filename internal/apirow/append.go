@@ -6,7 +6,6 @@ import (
 	"strconv"
 	"strings"
 	"unicode/utf8"
-	"unsafe"
 
 	"github.com/gulag/chief-monitor/models"
 )
@@ -104,7 +103,7 @@ func appendObject(b []byte, s string) []byte {
 		return append(b, s...)
 	}
 	var compact bytes.Buffer
-	_ = json.Compact(&compact, stringBytes(s)) // s is valid JSON
+	_ = json.Compact(&compact, []byte(s)) // s is valid JSON
 	out := bytes.NewBuffer(b)
 	json.HTMLEscape(out, compact.Bytes())
 	return out.Bytes()
@@ -119,9 +118,6 @@ func needsCompaction(r rune) bool {
 	}
 	return false
 }
-
-// stringBytes views s as bytes for a read-only call, without copying it.
-func stringBytes(s string) []byte { return unsafe.Slice(unsafe.StringData(s), len(s)) }
 
 const hexDigits = "0123456789abcdef"
 

@@ -41,7 +41,7 @@ func ObjectOrEmpty(s string) json.RawMessage {
 // isObject reports whether s is one valid JSON object, whitespace around it allowed.
 func isObject(s string) bool {
 	t := strings.TrimLeft(s, " \t\r\n")
-	return t != "" && t[0] == '{' && json.Valid(stringBytes(s))
+	return t != "" && t[0] == '{' && json.Valid([]byte(s))
 }
 
 // FromEvent shapes one stored event.

@@ -3,6 +3,7 @@ package store
 import (
 	"context"
 	"slices"
+	"strings"
 
 	"github.com/gulag/chief-monitor/models"
 	"gorm.io/gorm"
@@ -69,17 +70,36 @@ func (t *Tx) UpdateCheck(c *models.CheckState) error {
 }
 
 // TouchChecks writes only updated_at (the same for all) and the latest event of several check
-// rows: the common case of a group of worker messages.
+// rows: the common case of a group of worker messages. One UPDATE with CASE expressions covers
+// up to touchChunk rows, as SQLite compiles each statement anew and a group touches many jobs.
 func (t *Tx) TouchChecks(cs []*models.CheckState, updatedAt string) error {
-	for _, c := range cs {
-		err := t.db.Model(&models.CheckState{}).Where("job_name = ?", c.JobName).Updates(map[string]any{
-			"updated_at": updatedAt, "latest_event_id": c.LatestEventID, "latest_event_ms": c.LatestEventMs}).Error
+	for start := 0; start < len(cs); start += touchChunk {
+		part := cs[start:min(start+touchChunk, len(cs))]
+		jobs := make([]string, len(part))
+		var ids, mss strings.Builder
+		idArgs := make([]any, 0, 2*len(part))
+		msArgs := make([]any, 0, 2*len(part))
+		for i, c := range part {
+			jobs[i] = c.JobName
+			ids.WriteString(" WHEN ? THEN CAST(? AS BIGINT)")
+			mss.WriteString(" WHEN ? THEN CAST(? AS BIGINT)")
+			idArgs = append(idArgs, c.JobName, c.LatestEventID)
+			msArgs = append(msArgs, c.JobName, c.LatestEventMs)
+		}
+		err := t.db.Model(&models.CheckState{}).Where("job_name IN ?", jobs).Updates(map[string]any{
+			"updated_at":      updatedAt,
+			"latest_event_id": gorm.Expr("CASE job_name"+ids.String()+" END", idArgs...),
+			"latest_event_ms": gorm.Expr("CASE job_name"+mss.String()+" END", msArgs...),
+		}).Error
 		if err != nil {
 			return wrap("touch checks", err)
 		}
 	}
 	return nil
 }
+
+// touchChunk bounds the rows of one TouchChecks statement (five bound values a row).
+const touchChunk = 50
 
 // TransitionCheck moves a check from one status to another only if it still has the status and
 // expectation the caller decided on; it reports whether the row changed.

@@ -22,7 +22,7 @@ func eventValues(e *models.TelemetryEvent) []any {
 
 // insertChunk bounds the rows of one INSERT: 16 values a row stay far below both databases'
 // limits on bound parameters.
-const insertChunk = 250
+const insertChunk = 50
 
 // InsertNewEvents stores every event whose eventId is not stored yet (nor earlier in evs), in
 // order, and sets its ID; a skipped repeat keeps ID 0. It returns how many it stored.

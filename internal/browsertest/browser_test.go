@@ -86,30 +86,13 @@ func startMonitor(dir string) (stop func(), err error) {
 	port := ln.Addr().(*net.TCPAddr).Port
 	ln.Close()
 	mon = &monitor{base: "http://127.0.0.1:" + strconv.Itoa(port), email: "admin@example.org", passwd: "pw-" + randomHex(8)}
-	cmd := exec.Command(bin)
-	cmd.Dir = dir
-	cmd.Env = append(os.Environ(), "MONITOR_HOST=127.0.0.1", "MONITOR_PORT="+strconv.Itoa(port),
-		"MONITOR_DB_PATH="+filepath.Join(dir, "monitor.sqlite"), "MONITOR_AUTH_ENABLED=true",
-		"MONITOR_AUTH_SECRET="+randomHex(16), "MONITOR_AUTH_ADMIN_EMAIL="+mon.email,
-		"MONITOR_AUTH_ADMIN_PASSWORD="+mon.passwd, "MONITOR_API_KEY=", "MONITOR_LOG_LEVEL=warn")
-	var logs bytes.Buffer
-	cmd.Stdout, cmd.Stderr = &logs, &logs
-	if err := cmd.Start(); err != nil {
+	p, err := testutil.Launch(bin, port, dir, []string{"MONITOR_DB_PATH=" + filepath.Join(dir, "monitor.sqlite"),
+		"MONITOR_AUTH_ENABLED=true", "MONITOR_AUTH_SECRET=" + randomHex(16), "MONITOR_AUTH_ADMIN_EMAIL=" + mon.email,
+		"MONITOR_AUTH_ADMIN_PASSWORD=" + mon.passwd, "MONITOR_API_KEY="})
+	if err != nil {
 		return nil, err
 	}
-	stop = func() {
-		_ = cmd.Process.Signal(os.Interrupt) // graceful shutdown; Wait reports the outcome
-		_ = cmd.Wait()
-	}
-	for i := 0; i < 100; i++ {
-		if res, err := http.Get(mon.base + "/v1/health"); err == nil {
-			res.Body.Close()
-			return stop, nil
-		}
-		time.Sleep(50 * time.Millisecond)
-	}
-	stop()
-	return nil, fmt.Errorf("monitor did not start:\n%s", logs.String())
+	return p.Stop, nil
 }
 
 // ingest posts events to /v1/events/batch as Chief would.

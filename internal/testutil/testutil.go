@@ -16,6 +16,7 @@ import (
 	"path/filepath"
 	"strings"
 	"sync"
+	"syscall"
 	"testing"
 	"time"
 
@@ -195,39 +196,62 @@ func (s *SyncBuffer) String() string {
 	return s.b.String()
 }
 
-// StartMonitor starts bin on 127.0.0.1:port with the given database and extra environment,
-// waits until /v1/health answers, and kills it at test cleanup if still running.
+// StartMonitor starts bin on 127.0.0.1:port with the given database (SQLite file, or in the
+// PostgreSQL pass a schema named after it) and extra environment, waits until /v1/health
+// answers, and kills it at test cleanup if still running.
 func StartMonitor(t testing.TB, bin string, port int, dbPath string, env ...string) *Proc {
 	t.Helper()
+	p, err := Launch(bin, port, filepath.Dir(dbPath), append(DatabaseEnv(t, dbPath), env...))
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() {
+		_ = p.Cmd.Process.Kill()
+		<-p.Exited
+	})
+	return p
+}
+
+// Launch starts the monitor binary bin in dir on 127.0.0.1:port with env (on top of PATH, the
+// address and warn-level logs) and returns once /v1/health answers. It is StartMonitor for a
+// TestMain, which has no *testing.T.
+func Launch(bin string, port int, dir string, env []string) (*Proc, error) {
 	cmd := exec.Command(bin, "serve")
-	cmd.Dir = filepath.Dir(dbPath)
+	cmd.Dir = dir
 	cmd.Env = append([]string{"PATH=" + os.Getenv("PATH"), "MONITOR_HOST=127.0.0.1", fmt.Sprintf("MONITOR_PORT=%d", port),
-		"MONITOR_LOG_LEVEL=warn"}, DatabaseEnv(t, dbPath)...)
-	cmd.Env = append(cmd.Env, env...)
+		"MONITOR_LOG_LEVEL=warn"}, env...)
 	p := &Proc{Cmd: cmd, Base: fmt.Sprintf("http://127.0.0.1:%d", port), Logs: &SyncBuffer{}, Exited: make(chan struct{})}
 	cmd.Stdout, cmd.Stderr = p.Logs, p.Logs
 	if err := cmd.Start(); err != nil {
-		t.Fatalf("start monitor: %v", err)
+		return nil, fmt.Errorf("start monitor: %w", err)
 	}
 	exited := p.Exited
 	go func() { p.WaitErr = cmd.Wait(); close(exited) }()
-	t.Cleanup(func() {
-		_ = cmd.Process.Kill()
-		<-exited
-	})
 	deadline := time.Now().Add(15 * time.Second)
 	for time.Now().Before(deadline) {
 		select {
 		case <-exited:
-			t.Fatalf("monitor exited at start:\n%s", p.Logs)
+			return nil, fmt.Errorf("monitor exited at start:\n%s", p.Logs)
 		default:
 		}
 		if res, err := http.Get(p.Base + "/v1/health"); err == nil {
 			res.Body.Close()
-			return p
+			return p, nil
 		}
 		time.Sleep(15 * time.Millisecond)
 	}
-	t.Fatalf("monitor did not answer /v1/health:\n%s", p.Logs)
-	return nil
+	_ = cmd.Process.Kill()
+	<-exited
+	return nil, fmt.Errorf("monitor did not answer /v1/health:\n%s", p.Logs)
+}
+
+// Stop ends the process as a service manager would: SIGTERM, then SIGKILL after 10 s.
+func (p *Proc) Stop() {
+	_ = p.Cmd.Process.Signal(syscall.SIGTERM) // it may have exited already
+	select {
+	case <-p.Exited:
+	case <-time.After(10 * time.Second):
+		_ = p.Cmd.Process.Kill()
+		<-p.Exited
+	}
 }

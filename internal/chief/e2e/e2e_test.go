@@ -5,7 +5,6 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"net"
 	"net/http"
 	"os"
 	"os/exec"
@@ -29,57 +28,9 @@ func TestMain(m *testing.M) {
 	testutil.RunWithBinaries(m, map[string]*string{testutil.ChiefPkg: &chiefBin, testutil.MonitorPkg: &monitorBin})
 }
 
-// monitorProc is one run of the monitor binary.
-type monitorProc struct {
-	cmd *exec.Cmd
-	out bytes.Buffer
-	url string
-}
-
-func freePort(t *testing.T) int {
-	l, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer l.Close()
-	return l.Addr().(*net.TCPAddr).Port
-}
-
-func startMonitor(t *testing.T, port int, db string) *monitorProc {
+func startMonitor(t *testing.T, port int, db string) *testutil.Proc {
 	t.Helper()
-	m := &monitorProc{url: fmt.Sprintf("http://127.0.0.1:%d", port)}
-	m.cmd = exec.Command(monitorBin)
-	m.cmd.Env = append(os.Environ(), "MONITOR_HOST=127.0.0.1", fmt.Sprintf("MONITOR_PORT=%d", port),
-		"MONITOR_DB_PATH="+db, "MONITOR_AUTH_ENABLED=false", "MONITOR_API_KEY="+apiKey)
-	m.cmd.Stdout, m.cmd.Stderr = &m.out, &m.out
-	if err := m.cmd.Start(); err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { m.stop() })
-	waitFor(t, 30*time.Second, "monitor health", func() (bool, string) {
-		resp, err := http.Get(m.url + "/v1/health")
-		if err != nil {
-			return false, err.Error()
-		}
-		resp.Body.Close()
-		return resp.StatusCode == http.StatusOK, resp.Status
-	})
-	return m
-}
-
-func (m *monitorProc) stop() {
-	if m.cmd.ProcessState != nil {
-		return
-	}
-	_ = m.cmd.Process.Signal(syscall.SIGTERM)
-	done := make(chan struct{})
-	go func() { _ = m.cmd.Wait(); close(done) }()
-	select {
-	case <-done:
-	case <-time.After(10 * time.Second):
-		_ = m.cmd.Process.Kill()
-		<-done
-	}
+	return testutil.StartMonitor(t, monitorBin, port, db, "MONITOR_AUTH_ENABLED=false", "MONITOR_API_KEY="+apiKey)
 }
 
 func waitFor(t *testing.T, limit time.Duration, what string, cond func() (bool, string)) {
@@ -144,7 +95,7 @@ type event struct {
 }
 
 func TestDaemonAgainstRealMonitor(t *testing.T) {
-	port := freePort(t)
+	port := testutil.FreePort(t)
 	db := filepath.Join(t.TempDir(), "m.sqlite")
 	mon := startMonitor(t, port, db)
 	dir := sampleProject(t)
@@ -152,7 +103,7 @@ func TestDaemonAgainstRealMonitor(t *testing.T) {
 		cmd := exec.Command(chiefBin, args...)
 		cmd.Dir = dir
 		cmd.Env = append(os.Environ(), "XDG_CACHE_HOME="+filepath.Join(dir, ".cache"),
-			"CHIEF_MONITOR_ENDPOINT_OVERRIDE="+mon.url, "CHIEF_MONITOR_API_KEY_OVERRIDE="+apiKey)
+			"CHIEF_MONITOR_ENDPOINT_OVERRIDE="+mon.Base, "CHIEF_MONITOR_API_KEY_OVERRIDE="+apiKey)
 		return cmd
 	}
 	daemon := chief("daemon", "--config", "chief.yaml", "--poll-seconds", "1", "--run-on-start")
@@ -167,7 +118,7 @@ func TestDaemonAgainstRealMonitor(t *testing.T) {
 			_ = daemon.Wait()
 		}
 		if t.Failed() {
-			t.Logf("daemon log:\n%s\nmonitor log:\n%s", dlog.String(), mon.out.String())
+			t.Logf("daemon log:\n%s\nmonitor log:\n%s", dlog.String(), mon.Logs.String())
 		}
 	}()
 
@@ -175,7 +126,7 @@ func TestDaemonAgainstRealMonitor(t *testing.T) {
 		var body struct {
 			Jobs []struct{ JobName, Status string }
 		}
-		if err := getJSON(mon.url+"/v1/status/jobs", &body); err != nil {
+		if err := getJSON(mon.Base+"/v1/status/jobs", &body); err != nil {
 			return false, err.Error()
 		}
 		up := map[string]bool{}
@@ -189,14 +140,14 @@ func TestDaemonAgainstRealMonitor(t *testing.T) {
 	// it, so wait for the run-on-start ETL to finish before running the check by hand.
 	waitFor(t, 60*time.Second, "the first ETL run's job.completed", func() (bool, string) {
 		var body struct{ Events []event }
-		if err := getJSON(mon.url+"/v1/events?jobName=sample-etl-pipeline&eventType=job.completed&limit=1", &body); err != nil {
+		if err := getJSON(mon.Base+"/v1/events?jobName=sample-etl-pipeline&eventType=job.completed&limit=1", &body); err != nil {
 			return false, err.Error()
 		}
 		return len(body.Events) > 0, "not yet"
 	})
 
 	// Outage: the daemon keeps heartbeating and a manual run shares its spool.
-	mon.stop()
+	mon.Stop()
 	run := chief("run", "--config", "chief.yaml", "--job", "sample-quality-check")
 	out, err := run.CombinedOutput()
 	if err != nil {
@@ -228,7 +179,7 @@ func TestDaemonAgainstRealMonitor(t *testing.T) {
 	}
 
 	var body struct{ Events []event }
-	if err := getJSON(mon.url+"/v1/events?limit=1000", &body); err != nil {
+	if err := getJSON(mon.Base+"/v1/events?limit=1000", &body); err != nil {
 		t.Fatal(err)
 	}
 	seen := map[string]int{}

@@ -355,6 +355,20 @@ func TestConfigErrorNamesFieldPath(t *testing.T) {
 	}
 }
 
+// A job name with a bidirectional override would be shown reordered on the dashboard and in
+// alert e-mail: validate (and every command loading the config) refuses it like any config error.
+func TestValidateRefusesHiddenCharactersInJobName(t *testing.T) {
+	p := newProject(t)
+	p.write("scripts/ok.py", "pass\n", 0o644)
+	p.config("", "  - name: \"backup\\u202egpj.exe\"\n    schedule: {frequency: daily, time: \"09:00\"}\n    scripts: [{path: scripts/ok.py}]\n")
+	want := `ERROR Error: jobs[0].name must not contain control or invisible formatting characters, got "backup\u202egpj.exe"`
+	for _, args := range [][]string{{"validate"}, {"preview"}, {"run", "--log-file", "-"}} {
+		if r := p.run(nil, args...); r.code != 1 || !strings.Contains(r.stdout, want) {
+			t.Errorf("%s: exit %d, want 1 and %q\n%s", args[0], r.code, want, r.stdout)
+		}
+	}
+}
+
 // TestRunErrorsReachLogFile: every log record of run and daemon goes to chief.log as well
 // (spec §2.4), including the config and argument errors logged before any job runs.
 func TestRunErrorsReachLogFile(t *testing.T) {

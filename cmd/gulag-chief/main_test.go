@@ -642,3 +642,57 @@ func TestUnusableSpoolStillDelivers(t *testing.T) {
 		t.Fatalf("delivered %q, want the job's events despite the unusable spool", got)
 	}
 }
+
+// One event the monitor keeps failing on (500 for any batch holding it) must not hold back the
+// rest of a real run: every other event arrives in order and the bad one ends up in the
+// dead-letter file next to the spool, with the monitor's status.
+func TestEventMonitorKeepsRefusingIsDeadLettered(t *testing.T) {
+	var mu sync.Mutex
+	var got []string
+	mon := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		var b struct{ Events []map[string]any }
+		if r.URL.Path != "/v1/events/batch" || json.NewDecoder(r.Body).Decode(&b) != nil {
+			http.NotFound(w, r)
+			return
+		}
+		for _, ev := range b.Events {
+			if ev["eventType"] == "script.started" {
+				http.Error(w, `{"error":"Internal Server Error"}`, http.StatusInternalServerError)
+				return
+			}
+		}
+		mu.Lock()
+		defer mu.Unlock()
+		for _, ev := range b.Events {
+			got = append(got, ev["eventType"].(string))
+		}
+		w.WriteHeader(http.StatusAccepted)
+	}))
+	t.Cleanup(mon.Close)
+	p := newProject(t)
+	p.write("scripts/slow.sh", "#!/bin/sh\nsleep 1.5\n", 0o755)
+	p.config(fmt.Sprintf("monitor: {enabled: true, endpoint: %q, heartbeat_seconds: 60, buffer: {flush_interval_ms: 50}}\n", mon.URL),
+		fmt.Sprintf(oneJob, "      - path: scripts/slow.sh\n"))
+	if r := p.run(nil, "run", "--log-file", "-"); r.code != 0 {
+		t.Fatalf("exit %d\n%s", r.code, r.stdout)
+	}
+	mu.Lock()
+	delivered := strings.Join(got, " ")
+	mu.Unlock()
+	if want := "chief.heartbeat job.started script.completed job.completed job.next_scheduled"; delivered != want {
+		t.Errorf("delivered %q, want %q", delivered, want)
+	}
+	lines := strings.Split(strings.TrimSpace(p.read(".chief/telemetry_spool.deadletter.jsonl")), "\n")
+	var rec struct {
+		Status   int
+		Response string
+		Event    map[string]any
+	}
+	if len(lines) != 1 || json.Unmarshal([]byte(lines[0]), &rec) != nil || rec.Status != 500 ||
+		rec.Event["eventType"] != "script.started" || !strings.Contains(rec.Response, "Internal Server Error") {
+		t.Errorf("dead-letter file: %q", lines)
+	}
+	if spool := strings.TrimSpace(p.read(".chief/telemetry_spool.jsonl")); spool != "" {
+		t.Errorf("spool not empty: %s", spool)
+	}
+}

@@ -46,7 +46,8 @@ type Options struct {
 	EmailConfigured bool
 	// SSO holds the configured single sign-on providers; nil when none.
 	SSO *SSO
-	// SignInLimit is the number of sign-in attempts per client address per minute (default 5).
+	// SignInLimit is the number of failed sign-ins from one client address before it is refused
+	// for a while (default 5); an account is refused after four times as many.
 	SignInLimit int
 }
 
@@ -74,7 +75,7 @@ type Handler struct {
 	auth         *services.Auth
 	csrfKey      []byte
 	proxies      []*net.IPNet
-	limiter      *rateLimiter
+	limiter      *signInLimiter
 	assetVersion string
 }
 

@@ -162,16 +162,18 @@ func (h *Handler) loginSubmit(c *fiber.Ctx) error {
 		return h.pageNotFound(c)
 	}
 	next := sanitizeNext(c.FormValue("next"))
+	email := strings.TrimSpace(c.FormValue("email"))
+	keys := h.signInKeys(c, email)
 	var limited *fiber.Error
-	if err := h.limitSignIn(c); errors.As(err, &limited) {
+	if err := h.limitSignIn(c, keys); errors.As(err, &limited) {
 		return h.renderLogin(c, limited.Code, views.LoginProps{Next: next, Error: limited.Message})
 	}
 	if err := h.verifyForm(c); err != nil {
 		return h.renderLogin(c, fiber.StatusForbidden, views.LoginProps{Next: next,
 			Error: "The sign-in form expired or came from another site. Please try again."})
 	}
-	email := strings.TrimSpace(c.FormValue("email"))
 	cur, err := h.auth.SignIn(c.UserContext(), email, c.FormValue("password"), h.clientMeta(c))
+	h.signInResult(keys, err)
 	switch {
 	case errors.Is(err, services.ErrInvalidEmail):
 		return h.renderLogin(c, fiber.StatusBadRequest, views.LoginProps{Next: next, Email: email, Error: "Invalid email"})
@@ -181,6 +183,7 @@ func (h *Handler) loginSubmit(c *fiber.Ctx) error {
 		return err
 	}
 	h.setSessionCookie(c, cur)
+	h.rememberDevice(c, keys)
 	return c.Redirect(next, fiber.StatusSeeOther)
 }
 
@@ -281,7 +284,8 @@ type signInBody struct {
 
 // apiSignIn is POST /api/auth/sign-in/email.
 func (h *Handler) apiSignIn(c *fiber.Ctx) error {
-	if err := h.limitSignIn(c); err != nil {
+	// The address is checked before anything else is read, the account once the body names it.
+	if err := h.limitSignIn(c, h.signInKeys(c, "")); err != nil {
 		return err
 	}
 	if e := h.authOriginCheck(c); e != nil {
@@ -299,7 +303,12 @@ func (h *Handler) apiSignIn(c *fiber.Ctx) error {
 		!strings.HasPrefix(cb, "/") && !h.trustedOrigin(c, originOf(cb))) {
 		return authFail(c, fiber.StatusForbidden, "INVALID_CALLBACKURL", "Invalid callbackURL")
 	}
+	keys := h.signInKeys(c, body.Email)
+	if err := h.limitSignIn(c, keys); err != nil {
+		return err
+	}
 	cur, err := h.auth.SignIn(c.UserContext(), body.Email, body.Password, h.clientMeta(c))
+	h.signInResult(keys, err)
 	switch {
 	case errors.Is(err, services.ErrInvalidEmail):
 		return authFail(c, fiber.StatusBadRequest, "INVALID_EMAIL", "Invalid email")
@@ -309,6 +318,7 @@ func (h *Handler) apiSignIn(c *fiber.Ctx) error {
 		return err
 	}
 	h.setSessionCookie(c, cur)
+	h.rememberDevice(c, keys)
 	resp := struct {
 		Redirect bool    `json:"redirect"`
 		Token    string  `json:"token"`

@@ -33,8 +33,7 @@ func (h *Handler) errorHandler(c *fiber.Ctx, err error) error {
 		}
 	}
 	if code >= 500 {
-		h.log.Error("Request failed", "method", c.Method(), "path", c.Path(),
-			"request_id", c.Get("X-Request-Id"), "status", code, "error", err)
+		h.logFailure(c, code, err)
 		if code == fiber.StatusInternalServerError {
 			msg = "Internal Server Error"
 		}
@@ -45,6 +44,29 @@ func (h *Handler) errorHandler(c *fiber.Ctx, err error) error {
 	c.Status(code)
 	c.Set(fiber.HeaderContentType, fiber.MIMETextPlainCharsetUTF8)
 	return c.SendString(msg)
+}
+
+// logFailure logs a 5xx once with method, path and request id; a storage outage is logged once
+// per change instead, or a full disk would write one line per refused request.
+func (h *Handler) logFailure(c *fiber.Ctx, code int, err error) {
+	attrs := []any{"method", c.Method(), "path", c.Path(), "request_id", c.Get("X-Request-Id"), "status", code}
+	if !h.storage.Failed(err, h.now(), attrs...) {
+		h.log.Error("Request failed", append(attrs, "error", err)...)
+	}
+}
+
+// noteStorage tells the storage tracker about requests that wrote successfully, so the first
+// one after an outage logs the recovery. Reads do not count: with a full disk they still work.
+func (h *Handler) noteStorage(c *fiber.Ctx) error {
+	err := c.Next()
+	if err == nil && !safeMethod(c.Method()) && c.Response().StatusCode() < 400 {
+		h.storage.OK(h.now())
+	}
+	return err
+}
+
+func safeMethod(m string) bool {
+	return m == fiber.MethodGet || m == fiber.MethodHead || m == fiber.MethodOptions
 }
 
 // wantsJSON is true for the API surfaces and for clients that ask for JSON.

@@ -27,8 +27,11 @@ type Options struct {
 	TrustedOrigins []string
 	// DBPath is reported (as its base name) by /v1/health.
 	DBPath string
-	// Logger receives one line per 5xx.
+	// Logger receives one line per 5xx (storage outages: one per change, through Storage).
 	Logger *slog.Logger
+	// Storage reports storage outages once per change; shared with the background loops. nil:
+	// a tracker of the handler's own, logging to Logger.
+	Storage *services.StorageHealth
 
 	// ---- dashboard and browser sign-in (issue 4) ----
 
@@ -46,7 +49,8 @@ type Options struct {
 	EmailConfigured bool
 	// SSO holds the configured single sign-on providers; nil when none.
 	SSO *SSO
-	// SignInLimit is the number of sign-in attempts per client address per minute (default 5).
+	// SignInLimit is the number of failed sign-ins from one client address before it is refused
+	// for a while (default 5); an account is refused after four times as many.
 	SignInLimit int
 }
 
@@ -66,6 +70,7 @@ type Handler struct {
 	sessions Sessions
 	validate *validator.Validate
 	now      func() time.Time
+	storage  *services.StorageHealth
 	// bigBodies admits one large JSON body (over bigBodyBytes) at a time into parsing, so a
 	// flood of huge requests cannot starve small ones of CPU.
 	bigBodies chan struct{}
@@ -75,7 +80,7 @@ type Handler struct {
 	auth         *services.Auth
 	csrfKey      []byte
 	proxies      []*net.IPNet
-	limiter      *rateLimiter
+	limiter      *signInLimiter
 	assetVersion string
 }
 
@@ -85,8 +90,12 @@ func New(opts Options, st *store.Store, w *services.Writer, status *services.Sta
 	if log == nil {
 		log = slog.New(slog.DiscardHandler)
 	}
-	h := &Handler{opts: opts, log: log, st: st, writer: w, status: status, alerts: services.NewAlerts(st, w.Do), sessions: sessions,
-		validate: newValidator(), now: func() time.Time { return time.Now().UTC() }, bigBodies: make(chan struct{}, 1)}
+	h := &Handler{opts: opts, log: log, st: st, writer: w, status: status, alerts: services.NewAlerts(st, w.Do),
+		sessions: sessions, validate: newValidator(), now: func() time.Time { return time.Now().UTC() },
+		storage: opts.Storage, bigBodies: make(chan struct{}, 1)}
+	if h.storage == nil {
+		h.storage = services.NewStorageHealth(log)
+	}
 	h.initDashboard()
 	return h
 }

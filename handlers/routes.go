@@ -27,6 +27,7 @@ func NewApp(h *Handler) *fiber.App {
 // Routes registers every route, grouped by surface.
 func (h *Handler) Routes(app *fiber.App) {
 	app.Use(h.recoverPanic)
+	app.Use(h.noteStorage)
 	app.Use(h.parseBody)
 
 	v1 := app.Group("/v1", h.gate)

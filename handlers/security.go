@@ -6,10 +6,7 @@ import (
 	"crypto/sha256"
 	"encoding/base64"
 	"net"
-	"strconv"
 	"strings"
-	"sync"
-	"time"
 
 	"github.com/gofiber/fiber/v2"
 	"github.com/gulag/chief-monitor/static"
@@ -49,7 +46,7 @@ func (h *Handler) initDashboard() {
 	if limit <= 0 {
 		limit = 5
 	}
-	h.limiter = newRateLimiter(limit, time.Minute)
+	h.limiter = newSignInLimiter(limit)
 	h.assetVersion = static.Version()
 }
 
@@ -135,66 +132,6 @@ func (h *Handler) trustedProxy(ip net.IP) bool {
 		}
 	}
 	return false
-}
-
-// rateLimiter allows n attempts per key in a sliding window.
-type rateLimiter struct {
-	mu     sync.Mutex
-	n      int
-	window time.Duration
-	hits   map[string][]time.Time
-}
-
-func newRateLimiter(n int, window time.Duration) *rateLimiter {
-	return &rateLimiter{n: n, window: window, hits: map[string][]time.Time{}}
-}
-
-// allow records an attempt by key at now; when over the limit it reports how long to wait.
-func (r *rateLimiter) allow(key string, now time.Time) (ok bool, retryAfter time.Duration) {
-	r.mu.Lock()
-	defer r.mu.Unlock()
-	cutoff := now.Add(-r.window)
-	if len(r.hits) > 10000 {
-		for k, v := range r.hits {
-			if len(v) == 0 || !v[len(v)-1].After(cutoff) {
-				delete(r.hits, k)
-			}
-		}
-	}
-	recent := r.hits[key][:0]
-	for _, t := range r.hits[key] {
-		if t.After(cutoff) {
-			recent = append(recent, t)
-		}
-	}
-	if len(recent) >= r.n {
-		r.hits[key] = recent
-		return false, recent[0].Sub(cutoff)
-	}
-	r.hits[key] = append(recent, now)
-	return true, 0
-}
-
-// limitSignIn answers 429 with Retry-After when this client signed in too often.
-func (h *Handler) limitSignIn(c *fiber.Ctx) error {
-	ok, wait := h.limiter.allow(limitKey(h.clientIP(c)), h.now())
-	if ok {
-		return nil
-	}
-	secs := int(wait/time.Second) + 1
-	c.Set(fiber.HeaderRetryAfter, strconv.Itoa(secs))
-	c.Set("X-Retry-After", strconv.Itoa(secs))
-	return fiber.NewError(fiber.StatusTooManyRequests, "Too many sign-in attempts; try again in "+strconv.Itoa(secs)+" seconds")
-}
-
-// limitKey is the rate-limit bucket of a client address: the address itself for IPv4, its /64
-// for IPv6 (one host usually holds a whole /64 and could rotate through it).
-func limitKey(addr string) string {
-	ip := net.ParseIP(addr)
-	if ip == nil || ip.To4() != nil {
-		return addr
-	}
-	return ip.Mask(net.CIDRMask(64, 128)).String() + "/64"
 }
 
 // sanitizeNext applies spec §10.3: a value not starting with "/", starting with "//" (or "/\"),

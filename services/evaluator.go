@@ -27,18 +27,28 @@ type Evaluator struct {
 	holder   string
 	leaseTTL time.Duration
 	now      func() time.Time
+	storage  *StorageHealth
 }
 
 // NewEvaluator returns an evaluator that ticks every interval. holder identifies this
 // instance in the lease that keeps a second instance on the same database from double-firing.
 func NewEvaluator(w *Writer, log *slog.Logger, interval time.Duration, holder string) *Evaluator {
-	return &Evaluator{w: w, log: log, interval: interval, holder: holder, leaseTTL: 3 * interval, now: utcNow}
+	return &Evaluator{w: w, log: log, interval: interval, holder: holder, leaseTTL: 3 * interval, now: utcNow,
+		storage: NewStorageHealth(log)}
 }
+
+// SetStorageHealth shares the tracker that reports storage outages once for the process.
+func (e *Evaluator) SetStorageHealth(h *StorageHealth) { e.storage = h }
 
 // Run ticks until ctx ends. The first pass comes one interval after start, as in the reference.
 func (e *Evaluator) Run(ctx context.Context) {
 	every(ctx, e.interval, e.now, func(now time.Time) {
-		if _, err := e.Tick(ctx, now); err != nil && ctx.Err() == nil {
+		_, err := e.Tick(ctx, now)
+		switch {
+		case err == nil:
+			e.storage.OK(now)
+		case ctx.Err() != nil:
+		case !e.storage.Failed(err, now, "loop", "evaluator"):
 			e.log.Error("Evaluator pass failed", "error", err)
 		}
 	})
@@ -87,7 +97,7 @@ func (e *Evaluator) Tick(ctx context.Context, now time.Time) (EvalStats, error) 
 		for _, c := range checks {
 			// One bad row must not stop the pass: its savepoint undoes it alone.
 			err := tx.Savepoint(func() error { return e.evaluate(tx, eng, c, now, &st) })
-			if err != nil {
+			if err != nil && !e.storage.Failed(err, now, "loop", "evaluator") {
 				e.log.Error("Evaluating check failed", "job_name", c.JobName, "error", err)
 			}
 		}

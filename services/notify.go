@@ -76,6 +76,7 @@ type Notifier struct {
 	jitter   func(d time.Duration) time.Duration
 	wake     chan struct{}
 	stop     <-chan struct{} // Run's ctx.Done(): a pass starts no new send once it is closed
+	storage  *StorageHealth
 
 	mu      sync.Mutex
 	failing map[string]bool // channel/target → last attempt failed, for log-on-change
@@ -109,7 +110,7 @@ func NewNotifier(st *store.Store, write WriteFunc, settings *Settings, log *slog
 		opts.Holder = newToken()
 	}
 	return &Notifier{st: st, write: write, settings: settings, log: log, opts: opts, now: utcNow,
-		jitter: equalJitter, wake: make(chan struct{}, 1), failing: map[string]bool{}}
+		jitter: equalJitter, wake: make(chan struct{}, 1), failing: map[string]bool{}, storage: NewStorageHealth(log)}
 }
 
 // SetClock replaces the notifier clock (tests).
@@ -141,6 +142,9 @@ func (n *Notifier) Wake() {
 	}
 }
 
+// SetStorageHealth shares the tracker that reports storage outages once for the process.
+func (n *Notifier) SetStorageHealth(h *StorageHealth) { n.storage = h }
+
 // leaseTTL is how long one pass keeps the lease; two instances never both deliver.
 func (n *Notifier) leaseTTL() time.Duration { return 3 * n.opts.Interval }
 
@@ -163,9 +167,12 @@ func (n *Notifier) Run(ctx context.Context) {
 		}
 		st, err := n.Tick(context.WithoutCancel(ctx), n.now())
 		if err != nil {
-			n.log.Error("Notifier pass failed", "error", err)
+			if !n.storage.Failed(err, n.now(), "loop", "notifier") {
+				n.log.Error("Notifier pass failed", "error", err)
+			}
 			continue
 		}
+		n.storage.OK(n.now())
 		if st.Claimed == n.opts.Batch {
 			n.Wake() // a full batch: more may be due
 		}

@@ -19,22 +19,32 @@ type Retention struct {
 	holder   string
 	chunk    int
 	now      func() time.Time
+	storage  *StorageHealth
 }
 
 // NewRetention returns a retention loop keeping days of events. holder identifies this
 // instance in the retention lease.
 func NewRetention(w *Writer, log *slog.Logger, days int, interval time.Duration, holder string) *Retention {
-	return &Retention{w: w, log: log, days: days, interval: interval, holder: holder, chunk: 2000, now: utcNow}
+	return &Retention{w: w, log: log, days: days, interval: interval, holder: holder, chunk: 2000, now: utcNow,
+		storage: NewStorageHealth(log)}
 }
+
+// SetStorageHealth shares the tracker that reports storage outages once for the process.
+func (r *Retention) SetStorageHealth(h *StorageHealth) { r.storage = h }
 
 // Run prunes every interval until ctx ends; the first pass comes one interval after start.
 func (r *Retention) Run(ctx context.Context) {
 	every(ctx, r.interval, r.now, func(now time.Time) {
 		n, err := r.Tick(ctx, now)
-		if err != nil && ctx.Err() == nil {
+		switch {
+		case err == nil:
+			r.storage.OK(now)
+			if n > 0 {
+				r.log.Info("Retention pruned events", "deleted", n)
+			}
+		case ctx.Err() != nil:
+		case !r.storage.Failed(err, now, "loop", "retention"):
 			r.log.Error("Retention pass failed", "error", err)
-		} else if n > 0 {
-			r.log.Info("Retention pruned events", "deleted", n)
 		}
 	})
 }

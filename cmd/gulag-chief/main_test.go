@@ -355,6 +355,20 @@ func TestConfigErrorNamesFieldPath(t *testing.T) {
 	}
 }
 
+// A job name with a bidirectional override would be shown reordered on the dashboard and in
+// alert e-mail: validate (and every command loading the config) refuses it like any config error.
+func TestValidateRefusesHiddenCharactersInJobName(t *testing.T) {
+	p := newProject(t)
+	p.write("scripts/ok.py", "pass\n", 0o644)
+	p.config("", "  - name: \"backup\\u202egpj.exe\"\n    schedule: {frequency: daily, time: \"09:00\"}\n    scripts: [{path: scripts/ok.py}]\n")
+	want := `ERROR Error: jobs[0].name must not contain control or invisible formatting characters, got "backup\u202egpj.exe"`
+	for _, args := range [][]string{{"validate"}, {"preview"}, {"run", "--log-file", "-"}} {
+		if r := p.run(nil, args...); r.code != 1 || !strings.Contains(r.stdout, want) {
+			t.Errorf("%s: exit %d, want 1 and %q\n%s", args[0], r.code, want, r.stdout)
+		}
+	}
+}
+
 // TestRunErrorsReachLogFile: every log record of run and daemon goes to chief.log as well
 // (spec §2.4), including the config and argument errors logged before any job runs.
 func TestRunErrorsReachLogFile(t *testing.T) {
@@ -626,5 +640,59 @@ func TestUnusableSpoolStillDelivers(t *testing.T) {
 	}
 	if got := strings.Join(types, " "); !strings.Contains(got, "job.started") || !strings.Contains(got, "job.failed") {
 		t.Fatalf("delivered %q, want the job's events despite the unusable spool", got)
+	}
+}
+
+// One event the monitor keeps failing on (500 for any batch holding it) must not hold back the
+// rest of a real run: every other event arrives in order and the bad one ends up in the
+// dead-letter file next to the spool, with the monitor's status.
+func TestEventMonitorKeepsRefusingIsDeadLettered(t *testing.T) {
+	var mu sync.Mutex
+	var got []string
+	mon := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		var b struct{ Events []map[string]any }
+		if r.URL.Path != "/v1/events/batch" || json.NewDecoder(r.Body).Decode(&b) != nil {
+			http.NotFound(w, r)
+			return
+		}
+		for _, ev := range b.Events {
+			if ev["eventType"] == "script.started" {
+				http.Error(w, `{"error":"Internal Server Error"}`, http.StatusInternalServerError)
+				return
+			}
+		}
+		mu.Lock()
+		defer mu.Unlock()
+		for _, ev := range b.Events {
+			got = append(got, ev["eventType"].(string))
+		}
+		w.WriteHeader(http.StatusAccepted)
+	}))
+	t.Cleanup(mon.Close)
+	p := newProject(t)
+	p.write("scripts/slow.sh", "#!/bin/sh\nsleep 1.5\n", 0o755)
+	p.config(fmt.Sprintf("monitor: {enabled: true, endpoint: %q, heartbeat_seconds: 60, buffer: {flush_interval_ms: 50}}\n", mon.URL),
+		fmt.Sprintf(oneJob, "      - path: scripts/slow.sh\n"))
+	if r := p.run(nil, "run", "--log-file", "-"); r.code != 0 {
+		t.Fatalf("exit %d\n%s", r.code, r.stdout)
+	}
+	mu.Lock()
+	delivered := strings.Join(got, " ")
+	mu.Unlock()
+	if want := "chief.heartbeat job.started script.completed job.completed job.next_scheduled"; delivered != want {
+		t.Errorf("delivered %q, want %q", delivered, want)
+	}
+	lines := strings.Split(strings.TrimSpace(p.read(".chief/telemetry_spool.deadletter.jsonl")), "\n")
+	var rec struct {
+		Status   int
+		Response string
+		Event    map[string]any
+	}
+	if len(lines) != 1 || json.Unmarshal([]byte(lines[0]), &rec) != nil || rec.Status != 500 ||
+		rec.Event["eventType"] != "script.started" || !strings.Contains(rec.Response, "Internal Server Error") {
+		t.Errorf("dead-letter file: %q", lines)
+	}
+	if spool := strings.TrimSpace(p.read(".chief/telemetry_spool.jsonl")); spool != "" {
+		t.Errorf("spool not empty: %s", spool)
 	}
 }

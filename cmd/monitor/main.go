@@ -250,12 +250,14 @@ func serve(ctx context.Context, cfg *Config, log *slog.Logger) error {
 	}()
 	writer := services.NewWriter(st, log, services.WriterOptions{})
 	alertSettings, notifier := wireAlerting(cfg, log, st, writer)
+	storage := services.NewStorageHealth(log) // one report per outage for the whole process
+	notifier.SetStorageHealth(storage)
 	writerDone := make(chan struct{})
 	go func() { writer.Run(); close(writerDone) }()
 	status := services.NewStatus(st)
 
 	opts := handlers.Options{APIKey: cfg.APIKey, IngestAPIKey: cfg.IngestAPIKey, AuthEnabled: cfg.AuthEnabled,
-		DBPath: cfg.DBPath, TrustedOrigins: cfg.TrustedOriginsFinal, Logger: log}
+		DBPath: cfg.DBPath, TrustedOrigins: cfg.TrustedOriginsFinal, Logger: log, Storage: storage}
 	if err := wireDashboard(ctx, cfg, log, st, writer, &opts); err != nil {
 		writer.Close()
 		<-writerDone
@@ -278,6 +280,8 @@ func serve(ctx context.Context, cfg *Config, log *slog.Logger) error {
 	holder := instanceID()
 	eval := services.NewEvaluator(writer, log, time.Duration(cfg.EvaluatorInterval)*time.Second, holder)
 	ret := services.NewRetention(writer, log, cfg.RetentionDays, time.Duration(cfg.RetentionInterval)*time.Second, holder)
+	eval.SetStorageHealth(storage)
+	ret.SetStorageHealth(storage)
 	loops.Add(3)
 	go func() { defer loops.Done(); eval.Run(loopCtx) }()
 	go func() { defer loops.Done(); ret.Run(loopCtx) }()

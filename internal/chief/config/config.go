@@ -378,7 +378,7 @@ func loadJob(n *yaml.Node, path string, cfg *Config) (Job, error) {
 		return job, errorf("unknown keys in %s: %s", path, pyList(u))
 	}
 	var err error
-	if job.Name, err = getNonEmpty(m, "name", path+".name"); err != nil {
+	if job.Name, err = jobName(m, path+".name"); err != nil {
 		return job, err
 	}
 	for _, j := range cfg.Jobs {
@@ -409,6 +409,39 @@ func loadJob(n *yaml.Node, path string, cfg *Config) (Job, error) {
 	}
 	job.Monitor, err = loadJobMonitor(m.get("monitor"), path+".monitor", cfg.Monitor.Enabled)
 	return job, err
+}
+
+// MaxJobNameBytes is the longest job name the monitor accepts as jobName.
+const MaxJobNameBytes = 512
+
+// jobName reads a job's name. The name is shown in logs, on the dashboard and in alert e-mail,
+// so characters that are invisible there or that reorder the text around them (a right-to-left
+// override turns "invoice\u202egpj.exe" into "invoiceexe.jpg") are refused, as are names
+// longer than the monitor stores.
+func jobName(m *mapping, path string) (string, error) {
+	name, err := getNonEmpty(m, "name", path)
+	if err != nil {
+		return "", err
+	}
+	if strings.ContainsFunc(name, hiddenRune) {
+		return "", errorf("%s must not contain control or invisible formatting characters, got %q", path, name)
+	}
+	if len(name) > MaxJobNameBytes {
+		return "", errorf("%s must be at most %d bytes, got %d", path, MaxJobNameBytes, len(name))
+	}
+	return name, nil
+}
+
+// hiddenRune reports the C0 and C1 controls, DEL, the zero-width and directional marks, the
+// bidirectional embeddings, overrides and isolates, and the byte order mark.
+func hiddenRune(r rune) bool {
+	switch {
+	case r <= 0x1f, r >= 0x7f && r <= 0x9f:
+		return true
+	case r >= 0x200b && r <= 0x200f, r >= 0x202a && r <= 0x202e, r >= 0x2066 && r <= 0x2069:
+		return true
+	}
+	return r == 0xfeff
 }
 
 func loadScripts(n *yaml.Node, path, workDir string) ([]Script, error) {

@@ -256,6 +256,51 @@ func TestConfigErrors(t *testing.T) {
 	}
 }
 
+// A job name reaches logs, the dashboard and e-mail subjects: characters that are invisible or
+// reorder the text around them (and names the monitor would refuse) are config errors. The names
+// are YAML double-quoted scalars, whose escapes let any character through the YAML parser.
+func TestJobNameCharacters(t *testing.T) {
+	const msg = "jobs[0].name must not contain control or invisible formatting characters, got "
+	cases := []struct {
+		name, yamlName, want string
+	}{
+		{name: "NUL", yamlName: `a\x00b`, want: msg + `"a\x00b"`},
+		{name: "escape", yamlName: `a\e[31mb`, want: msg + `"a\x1b[31mb"`},
+		{name: "inner newline", yamlName: `a\nb`, want: msg + `"a\nb"`},
+		{name: "DEL", yamlName: `a\x7fb`, want: msg + `"a\x7fb"`},
+		{name: "C1 next line", yamlName: `a\Nb`, want: msg + `"a\u0085b"`},
+		{name: "C1 control at the end", yamlName: `ab\x9f`, want: msg + `"ab\u009f"`},
+		{name: "zero-width space", yamlName: `a\u200bb`, want: msg + `"a\u200bb"`},
+		{name: "right-to-left mark", yamlName: `a\u200fb`, want: msg + `"a\u200fb"`},
+		{name: "right-to-left override", yamlName: `invoice\u202egpj.exe`, want: msg + `"invoice\u202egpj.exe"`},
+		{name: "left-to-right embedding", yamlName: `a\u202ab`, want: msg + `"a\u202ab"`},
+		{name: "first strong isolate", yamlName: `a\u2068b`, want: msg + `"a\u2068b"`},
+		{name: "pop directional isolate", yamlName: `a\u2069b`, want: msg + `"a\u2069b"`},
+		{name: "byte order mark", yamlName: `\ufeffjob`, want: msg + `"\ufeffjob"`},
+		{name: "too long", yamlName: strings.Repeat("x", 513), want: "jobs[0].name must be at most 512 bytes, got 513"},
+		{name: "too long in bytes", yamlName: strings.Repeat("é", 257), want: "jobs[0].name must be at most 512 bytes, got 514"},
+		{name: "longest allowed", yamlName: strings.Repeat("x", 512)},
+		{name: "letters of any script", yamlName: "nächtlicher-Export 夜间 عربي"},
+		{name: "zero-width joiner, even in an emoji", yamlName: `ops \U0001F469\u200d\U0001F4BB`, want: msg + `"ops 👩\u200d💻"`},
+		{name: "surrounding whitespace is trimmed", yamlName: `\tjob-1\n`},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			body := "jobs:\n  - name: \"" + tc.yamlName + "\"\n    schedule: {frequency: daily, time: \"09:00\"}\n    scripts: [{path: scripts/ok.py}]\n"
+			_, err := LoadFile(writeConfig(t, body))
+			if tc.want == "" {
+				if err != nil {
+					t.Fatalf("got error %v, want none", err)
+				}
+				return
+			}
+			if err == nil || !strings.Contains(err.Error(), tc.want) || !errors.Is(err, ErrInvalid) {
+				t.Fatalf("got error %v, want a config error containing %q", err, tc.want)
+			}
+		})
+	}
+}
+
 func TestMonitorSettings(t *testing.T) {
 	body := "monitor: {enabled: true, heartbeat_seconds: 7}\njobs:\n" +
 		"  - {name: plain, schedule: {frequency: daily, time: \"09:00\"}, scripts: [{path: scripts/ok.py}]}\n" +

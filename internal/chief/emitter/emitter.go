@@ -10,9 +10,11 @@ import (
 	"log/slog"
 	"net/http"
 	"os"
+	"strings"
 	"sync"
 	"syscall"
 	"time"
+	"unicode/utf8"
 
 	"github.com/gulag/chief-monitor/internal/telemetry"
 )
@@ -42,9 +44,52 @@ type outcome int
 
 const (
 	delivered outcome = iota
-	retry             // network error, timeout, 408, 429, 5xx: spool and try again later
-	rejected          // any other non-2xx: dead-letter
+	// retry: Chief cannot reach the monitor, or the monitor cannot take events right now or is
+	// misconfigured (network error, timeout, redirect, 401, 403, 404, 408, 429, 502, 503, 504,
+	// 507). Not the events' fault: they are spooled and retried for as long as it lasts.
+	retry
+	// suspect: any other 5xx. An event in the batch may be what makes the monitor fail; after
+	// maxRefusals identical refusals the batch is split to find it.
+	suspect
+	// invalid: any other 4xx (400, 413, 422, ...). The batch holds an event the monitor will
+	// never accept: it is split at once, and an event refused alone goes to the dead-letter file.
+	invalid
 )
+
+// maxRefusals is how many times in a row the monitor must refuse the same events with the same
+// 5xx before they are split, and before an event refused alone is set aside. Three spans a few
+// flush intervals, so a monitor restart or a brief failure does not look like a bad event.
+const maxRefusals = 3
+
+// bodyExcerpt bounds the response text kept in a dead-letter record.
+const bodyExcerpt = 512
+
+// reply is the monitor's answer to one batch.
+type reply struct {
+	outcome outcome
+	status  int    // HTTP status; 0 when no answer came
+	body    string // start of the response body
+	size    int    // events in the batch
+}
+
+// classify maps an HTTP status to what Chief does about it.
+func classify(code int) outcome {
+	switch {
+	case code >= 200 && code < 300:
+		return delivered
+	case code < 400:
+		return retry
+	case code == http.StatusUnauthorized, code == http.StatusForbidden, code == http.StatusNotFound,
+		code == http.StatusRequestTimeout, code == http.StatusTooManyRequests:
+		return retry // a wrong key or endpoint, or back-pressure: fixing it delivers the events
+	case code < 500:
+		return invalid
+	case code == http.StatusBadGateway, code == http.StatusServiceUnavailable, code == http.StatusGatewayTimeout,
+		code == http.StatusInsufficientStorage:
+		return retry // the monitor (or the proxy before it) says it is down: an outage, not an event
+	}
+	return suspect
+}
 
 // Emitter is the telemetry sender. The zero value and a nil *Emitter are valid and discard
 // everything.
@@ -64,6 +109,7 @@ type Emitter struct {
 
 	lastWarn     string
 	lastWarnTime time.Time
+	fault        fault // touched by cycle only, which never runs twice at once
 }
 
 // New creates an emitter and starts its background loop.
@@ -226,14 +272,38 @@ func (e *Emitter) cycle(lockWait time.Duration) {
 			e.toSpool(lines)
 			continue
 		}
-		switch e.send(lines) {
-		case retry:
+		if done, r := e.deliver(lines, deadline); done < len(lines) {
 			blocked = true
-			e.toSpool(lines)
-		case rejected:
-			e.toDeadLetter(lines)
+			e.toSpool(lines[done:])
+			e.fault.refused(lines[done], r) // the first refusal of what is now the spool's head
 		}
 	}
+}
+
+// deliver sends lines as one batch. A batch the monitor calls invalid is split in halves, each
+// delivered in turn, until the events at fault are alone and go to the dead-letter file. It
+// returns how many leading lines are done (delivered or dead-lettered) and, when not all, the
+// answer that stopped it; the batch refused then starts right after the done lines.
+func (e *Emitter) deliver(lines [][]byte, deadline time.Time) (int, reply) {
+	r := e.send(lines)
+	switch {
+	case r.outcome == delivered:
+		return len(lines), r
+	case r.outcome != invalid:
+		return 0, r
+	case len(lines) == 1:
+		e.toDeadLetter(lines[0], r)
+		return 1, r
+	case time.Now().After(deadline):
+		return 0, reply{outcome: retry, size: len(lines)}
+	}
+	half := (len(lines) + 1) / 2
+	done, r := e.deliver(lines[:half], deadline)
+	if done < half {
+		return done, r
+	}
+	more, r := e.deliver(lines[half:], deadline)
+	return half + more, r
 }
 
 // replay sends spooled events oldest first. It returns true when the spool still holds events
@@ -246,28 +316,97 @@ func (e *Emitter) replay(deadline time.Time) (blocked bool) {
 			return false
 		}
 		if len(lines) == 0 {
+			e.fault = fault{}
 			return false
 		}
 		if time.Now().After(deadline) {
 			return true
 		}
-		n := min(len(lines), BatchSize)
+		n := min(len(lines), e.fault.limit())
 		chunk, rest := validObjects(lines[:n]), lines[n:]
+		done, r := 0, reply{}
 		if len(chunk) > 0 {
-			switch e.send(chunk) {
-			case retry:
-				return true
-			case rejected:
-				e.toDeadLetter(chunk)
+			done, r = e.deliver(chunk, deadline)
+		}
+		left := rest
+		if done < len(chunk) {
+			left = append(chunk[done:len(chunk):len(chunk)], rest...)
+		}
+		if done > 0 || len(chunk) < n {
+			e.fault.advance(done)
+			if err := e.spool.rewrite(left); err != nil { // e.g. disk full: resent later, deduplicated by eventId
+				e.log.Warn(fmt.Sprintf("Failed to replay spool: %v", err))
+				return false
 			}
 		}
-		if err := e.spool.rewrite(rest); err != nil { // e.g. disk full: resent later, deduplicated by eventId
-			e.log.Warn(fmt.Sprintf("Failed to replay spool: %v", err))
-			return false
-		}
 		sent += n
+		if done < len(chunk) && !e.refusedAgain(left, r, deadline) {
+			return true
+		}
 	}
 	return !e.spool.empty()
+}
+
+// refusedAgain handles a refusal of the events at the head of the spool (left). It returns true
+// when replay can go on at once: the refused events were just split, or the one at fault was
+// set aside.
+func (e *Emitter) refusedAgain(left [][]byte, r reply, deadline time.Time) bool {
+	if !e.fault.refused(left[0], r) {
+		return false
+	}
+	if r.size > 1 {
+		e.fault.split(r.size)
+		e.log.Warn(fmt.Sprintf("Monitor refused the same %d events %d times in a row with HTTP %d; splitting them to find the events at fault",
+			r.size, maxRefusals, r.status))
+		return true
+	}
+	return e.isolate(left, r, deadline)
+}
+
+// isolate sets aside the head of the spool, which the monitor has refused alone maxRefusals
+// times in a row, once the event behind it gets through on its own: that shows the monitor
+// works and the refusal is the head's own. Without that proof (an outage failing every request)
+// the head stays where it is. The events keep their order: the head is never delivered later.
+func (e *Emitter) isolate(left [][]byte, why reply, deadline time.Time) bool {
+	next, rest, fromQueue := e.behind(left)
+	if next == nil || time.Now().After(deadline) {
+		return false
+	}
+	if done, _ := e.deliver([][]byte{next}, deadline); done == 0 {
+		return false
+	}
+	if fromQueue {
+		e.mu.Lock()
+		e.queue = e.queue[1:] // still the oldest: only cycle takes from the queue
+		e.mu.Unlock()
+	}
+	e.toDeadLetter(left[0], why)
+	e.fault = fault{}
+	if err := e.spool.rewrite(rest); err != nil {
+		e.log.Warn(fmt.Sprintf("Failed to replay spool: %v", err))
+		return false
+	}
+	return true
+}
+
+// behind returns the event that follows the head of the spool and the spool lines after it:
+// the next JSON object line, or else the oldest queued event (newer than anything spooled).
+func (e *Emitter) behind(left [][]byte) (next []byte, rest [][]byte, fromQueue bool) {
+	for i := 1; i < len(left); i++ {
+		if len(validObjects(left[i:i+1])) == 1 {
+			return left[i], left[i+1:], false
+		}
+	}
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	if len(e.queue) == 0 {
+		return nil, nil, false
+	}
+	lines := encode(e.queue[:1])
+	if len(lines) == 0 {
+		return nil, nil, false
+	}
+	return lines[0], nil, true
 }
 
 func encode(events []telemetry.Event) [][]byte {
@@ -293,26 +432,46 @@ func (e *Emitter) toSpool(lines [][]byte) {
 	}
 }
 
-func (e *Emitter) toDeadLetter(lines [][]byte) {
-	if err := appendTo(e.spool.deadPath, lines); err != nil {
-		e.log.Warn(fmt.Sprintf("Failed to write dead-letter file: %v (%d events lost)", err, len(lines)))
+// deadLetter is one line of the dead-letter file.
+type deadLetter struct {
+	At       string          `json:"deadLetteredAt"`
+	Status   int             `json:"status"`
+	Response string          `json:"response"`
+	Event    json.RawMessage `json:"event"`
+}
+
+// toDeadLetter records an event the monitor refused alone, with its answer.
+func (e *Emitter) toDeadLetter(line []byte, r reply) {
+	rec, err := json.Marshal(deadLetter{At: telemetry.ChiefTime(e.opts.Now().UTC()), Status: r.status, Response: r.body, Event: line})
+	if err == nil {
+		var dropped int
+		dropped, err = e.spool.appendDead(rec)
+		if dropped > 0 {
+			e.log.Warn(fmt.Sprintf("Dead-letter file exceeds %d bytes; dropped %d oldest records", e.opts.SpoolMaxBytes, dropped))
+		}
+	}
+	if err != nil {
+		e.log.Warn(fmt.Sprintf("Failed to write dead-letter file: %v (1 event lost)", err))
 		return
 	}
-	e.log.Warn(fmt.Sprintf("Monitor rejected %d events; moved them to %s", len(lines), e.spool.deadPath))
+	var ev struct{ EventID, EventType string }
+	_ = json.Unmarshal(line, &ev) // only for the log line
+	e.log.Warn(fmt.Sprintf("Monitor refused event %s (%s) with HTTP %d; moved it to %s", ev.EventID, ev.EventType, r.status, e.spool.deadPath))
 }
 
 // send posts lines as one batch and classifies the answer.
-func (e *Emitter) send(lines [][]byte) outcome {
+func (e *Emitter) send(lines [][]byte) reply {
 	var body bytes.Buffer
 	body.WriteString(`{"events":[`)
 	body.Write(bytes.Join(lines, []byte(",")))
 	body.WriteString("]}")
 	ctx, cancel := context.WithTimeout(context.Background(), e.opts.Timeout)
 	defer cancel()
+	r := reply{outcome: retry, size: len(lines)}
 	req, err := http.NewRequestWithContext(ctx, http.MethodPost, telemetry.BatchURL(e.opts.Endpoint), &body)
-	if err != nil {
+	if err != nil { // a malformed endpoint: the events are fine once the config is fixed
 		e.warnSend(err.Error())
-		return rejected
+		return r
 	}
 	req.Header.Set("Content-Type", "application/json")
 	if e.opts.APIKey != "" {
@@ -321,21 +480,34 @@ func (e *Emitter) send(lines [][]byte) outcome {
 	resp, err := e.opts.Client.Do(req)
 	if err != nil {
 		e.warnSend(err.Error())
-		return retry
+		return r
 	}
-	_, _ = io.Copy(io.Discard, io.LimitReader(resp.Body, 64<<10)) // drain for connection reuse
-	_ = resp.Body.Close()                                         // read-only body
-	switch code := resp.StatusCode; {
-	case code >= 200 && code < 300:
+	text, _ := io.ReadAll(io.LimitReader(resp.Body, 64<<10)) // drain for connection reuse
+	_ = resp.Body.Close()                                    // read-only body
+	r.status, r.outcome = resp.StatusCode, classify(resp.StatusCode)
+	if r.outcome == delivered {
 		e.recovered()
-		return delivered
-	case code == http.StatusTooManyRequests || code == http.StatusRequestTimeout || code >= 500 || code < 400:
-		e.warnSend(fmt.Sprintf("HTTP %d", code))
-		return retry
-	default:
-		e.warnSend(fmt.Sprintf("HTTP %d", code))
-		return rejected
+		return r
 	}
+	r.body = excerpt(text)
+	e.warnSend(fmt.Sprintf("HTTP %d", r.status))
+	return r
+}
+
+// excerpt is the start of a response body as valid UTF-8, at most bodyExcerpt bytes.
+func excerpt(b []byte) string {
+	if len(b) > bodyExcerpt {
+		b = b[:bodyExcerpt]
+		for i := len(b) - 1; i >= 0 && i >= len(b)-utf8.UTFMax; i-- {
+			if utf8.RuneStart(b[i]) {
+				if !utf8.FullRune(b[i:]) {
+					b = b[:i] // a character cut in half
+				}
+				break
+			}
+		}
+	}
+	return strings.ToValidUTF8(string(b), "\uFFFD")
 }
 
 // warnSend logs "Failed to send batch" when the reason changes, and at most once a minute

@@ -7,11 +7,13 @@ import (
 	"net/http/httptest"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"sync"
 	"sync/atomic"
 	"testing"
 	"time"
+	"unicode/utf8"
 
 	"github.com/gulag/chief-monitor/internal/telemetry"
 )
@@ -154,8 +156,12 @@ func TestResponseClasses(t *testing.T) {
 	}{
 		{name: "429 is retried", code: http.StatusTooManyRequests, spooled: 1},
 		{name: "503 is retried", code: http.StatusServiceUnavailable, spooled: 1},
-		{name: "401 goes to dead letter", code: http.StatusUnauthorized, deadLetters: 1},
+		{name: "a first 500 is retried", code: http.StatusInternalServerError, spooled: 1},
+		{name: "401 (wrong key) is retried", code: http.StatusUnauthorized, spooled: 1},
+		{name: "403 is retried", code: http.StatusForbidden, spooled: 1},
+		{name: "404 (wrong endpoint) is retried", code: http.StatusNotFound, spooled: 1},
 		{name: "400 goes to dead letter", code: http.StatusBadRequest, deadLetters: 1},
+		{name: "413 goes to dead letter", code: http.StatusRequestEntityTooLarge, deadLetters: 1},
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
@@ -171,6 +177,219 @@ func TestResponseClasses(t *testing.T) {
 				t.Errorf("dead letters: got %d, want %d", got, tc.deadLetters)
 			}
 		})
+	}
+}
+
+// pickyMonitor speaks /v1/events/batch on 127.0.0.1: it answers code to any batch holding an
+// event whose message is in bad, and 202 (recording the events) otherwise.
+type pickyMonitor struct {
+	*httptest.Server
+	mu       sync.Mutex
+	bad      map[string]bool
+	code     int
+	events   []string
+	requests int
+}
+
+func newPickyMonitor(t *testing.T, code int, bad ...string) *pickyMonitor {
+	t.Helper()
+	m := &pickyMonitor{bad: map[string]bool{}, code: code}
+	for _, b := range bad {
+		m.bad[b] = true
+	}
+	m.Server = httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		var b telemetry.Batch
+		if r.URL.Path != "/v1/events/batch" || json.NewDecoder(r.Body).Decode(&b) != nil {
+			http.Error(w, `{"error":"Not found"}`, http.StatusNotFound)
+			return
+		}
+		m.mu.Lock()
+		defer m.mu.Unlock()
+		m.requests++
+		for _, x := range b.Events {
+			if m.bad[x.Message] {
+				w.WriteHeader(m.code)
+				fmt.Fprintf(w, `{"error":"cannot store event %s"}`, x.Message)
+				return
+			}
+		}
+		for _, x := range b.Events {
+			m.events = append(m.events, x.Message)
+		}
+		w.WriteHeader(http.StatusAccepted)
+	}))
+	t.Cleanup(m.Close)
+	return m
+}
+
+func (m *pickyMonitor) delivered() string {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	return strings.Join(m.events, ",")
+}
+
+// deadLetters reads the dead-letter file.
+func deadLetters(t *testing.T, path string) []deadLetter {
+	t.Helper()
+	data, err := os.ReadFile(path)
+	if err != nil && !os.IsNotExist(err) {
+		t.Fatal(err)
+	}
+	var out []deadLetter
+	for l := range strings.Lines(string(data)) {
+		var d deadLetter
+		if err := json.Unmarshal([]byte(l), &d); err != nil {
+			t.Fatalf("dead-letter line %s: %v", l, err)
+		}
+		out = append(out, d)
+	}
+	return out
+}
+
+func deadMessages(t *testing.T, path string) string {
+	t.Helper()
+	var msgs []string
+	for _, d := range deadLetters(t, path) {
+		var x telemetry.Event
+		if err := json.Unmarshal(d.Event, &x); err != nil {
+			t.Fatal(err)
+		}
+		msgs = append(msgs, x.Message)
+	}
+	return strings.Join(msgs, ",")
+}
+
+// One event the monitor fails on with a 500 must not hold back the events behind it: after a
+// few identical refusals the batch is split, the event is set aside in the dead-letter file with
+// the answer, and every other event arrives, in order.
+func TestEventTheMonitorKeepsRefusingIsSetAside(t *testing.T) {
+	cases := []struct {
+		name   string
+		events int
+		bad    []string
+	}{
+		{name: "in the middle", events: 10, bad: []string{"m04"}},
+		{name: "first", events: 10, bad: []string{"m00"}},
+		{name: "two of them", events: 40, bad: []string{"m07", "m31"}},
+		{name: "behind a full batch", events: BatchSize + 20, bad: []string{"m260"}},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			m := newPickyMonitor(t, http.StatusInternalServerError, tc.bad...)
+			opts := testOptions(t, m.URL)
+			opts.MaxEvents = 1000
+			e := newEmitter(opts)
+			var want []string
+			for i := range tc.events {
+				msg := fmt.Sprintf("m%02d", i)
+				e.Emit(ev(msg))
+				if !slices.Contains(tc.bad, msg) {
+					want = append(want, msg)
+				}
+			}
+			for i := 0; i < 100; i++ {
+				if e.cycle(0); e.spool.empty() {
+					break
+				}
+			}
+			if got := m.delivered(); got != strings.Join(want, ",") {
+				t.Fatalf("delivered:\n got %s\nwant %s", got, strings.Join(want, ","))
+			}
+			if got := deadMessages(t, e.DeadLetterPath()); got != strings.Join(tc.bad, ",") {
+				t.Fatalf("dead letters: got %q, want %q", got, strings.Join(tc.bad, ","))
+			}
+			d := deadLetters(t, e.DeadLetterPath())[0]
+			if d.Status != 500 || d.Response != `{"error":"cannot store event `+tc.bad[0]+`"}` || !strings.HasSuffix(d.At, "+00:00") {
+				t.Errorf("dead-letter record: got %+v", d)
+			}
+			if got := spoolLines(t, e.SpoolPath()); len(got) != 0 {
+				t.Errorf("spool: got %d lines, want none", len(got))
+			}
+		})
+	}
+}
+
+// The last event has nothing behind it to show that the monitor works: it stays in the spool
+// (an outage would look the same) until a newer event gets through.
+func TestRefusedLastEventWaitsForProof(t *testing.T) {
+	m := newPickyMonitor(t, http.StatusInternalServerError, "bad")
+	e := newEmitter(testOptions(t, m.URL))
+	e.Emit(ev("a"))
+	e.Emit(ev("bad"))
+	for range 20 {
+		e.cycle(0)
+	}
+	if got := m.delivered(); got != "a" {
+		t.Fatalf("delivered: got %q, want a", got)
+	}
+	if got := deadMessages(t, e.DeadLetterPath()); got != "" {
+		t.Fatalf("dead letters: got %q before any proof that the monitor works", got)
+	}
+	e.Emit(ev("heartbeat"))
+	e.cycle(0)
+	e.cycle(0)
+	if got := m.delivered(); got != "a,heartbeat" {
+		t.Fatalf("delivered: got %q, want a,heartbeat", got)
+	}
+	if got := deadMessages(t, e.DeadLetterPath()); got != "bad" {
+		t.Fatalf("dead letters: got %q, want bad", got)
+	}
+}
+
+// A monitor that fails every request, with 500 or 503, is an outage: nothing is dead-lettered
+// however long it lasts, and everything arrives in order once it is over.
+func TestOutageDeadLettersNothing(t *testing.T) {
+	for _, code := range []int{http.StatusInternalServerError, http.StatusServiceUnavailable} {
+		t.Run(fmt.Sprint(code), func(t *testing.T) {
+			m := newFakeMonitor(t)
+			m.code.Store(int32(code))
+			e := newEmitter(testOptions(t, m.URL))
+			var want []string
+			for i := range 30 {
+				want = append(want, fmt.Sprint("m", i))
+				e.Emit(ev(want[i]))
+				e.cycle(0)
+				e.cycle(0)
+			}
+			if got := len(spoolLines(t, e.DeadLetterPath())); got != 0 {
+				t.Fatalf("dead letters during an outage: got %d", got)
+			}
+			m.code.Store(http.StatusAccepted)
+			e.cycle(0)
+			if got := strings.Join(m.messages(), ","); got != strings.Join(want, ",") {
+				t.Fatalf("delivered after the outage: got %q", got)
+			}
+		})
+	}
+}
+
+// A 400 names an event that can never be accepted: it is found and set aside at once, and the
+// rest of its batch is delivered in the same cycle.
+func TestInvalidEventIsSetAsideAtOnce(t *testing.T) {
+	m := newPickyMonitor(t, http.StatusBadRequest, "m05")
+	e := newEmitter(testOptions(t, m.URL))
+	for i := range 12 {
+		e.Emit(ev(fmt.Sprintf("m%02d", i)))
+	}
+	e.cycle(0)
+	if got, want := m.delivered(), "m00,m01,m02,m03,m04,m06,m07,m08,m09,m10,m11"; got != want {
+		t.Fatalf("delivered: got %q, want %q", got, want)
+	}
+	if d := deadLetters(t, e.DeadLetterPath()); len(d) != 1 || d[0].Status != 400 {
+		t.Fatalf("dead letters: got %+v, want m05 with status 400", d)
+	}
+	if got := spoolLines(t, e.SpoolPath()); len(got) != 0 {
+		t.Errorf("spool: got %d lines, want none", len(got))
+	}
+}
+
+func TestExcerptIsBoundedUTF8(t *testing.T) {
+	long := strings.Repeat("é", bodyExcerpt) // two bytes each: the cut falls inside one at odd lengths
+	for _, in := range []string{long, "x" + long, "ok"} {
+		got := excerpt([]byte(in))
+		if len(got) > bodyExcerpt || !utf8.ValidString(got) || strings.ContainsRune(got, utf8.RuneError) || !strings.HasPrefix(in, got) {
+			t.Errorf("excerpt of %d bytes: got %d bytes %q", len(in), len(got), got[:min(len(got), 20)])
+		}
 	}
 }
 

@@ -64,8 +64,14 @@ func (s *spool) empty() bool {
 }
 
 // readLines returns every line of the spool.
-func (s *spool) readLines() ([][]byte, error) {
-	data, err := os.ReadFile(s.path)
+func (s *spool) readLines() ([][]byte, error) { return readLines(s.path) }
+
+// rewrite atomically replaces the spool with lines.
+func (s *spool) rewrite(lines [][]byte) error { return rewrite(s.path, lines) }
+
+// readLines returns every non-blank line of path (none when it does not exist).
+func readLines(path string) ([][]byte, error) {
+	data, err := os.ReadFile(path)
 	if errors.Is(err, os.ErrNotExist) {
 		return nil, nil
 	}
@@ -83,9 +89,9 @@ func (s *spool) readLines() ([][]byte, error) {
 	return lines, sc.Err()
 }
 
-// rewrite atomically replaces the spool with lines.
-func (s *spool) rewrite(lines [][]byte) error {
-	tmp := s.path + ".tmp"
+// rewrite atomically replaces path with lines.
+func rewrite(path string, lines [][]byte) error {
+	tmp := path + ".tmp"
 	var buf bytes.Buffer
 	for _, l := range lines {
 		buf.Write(l)
@@ -94,7 +100,7 @@ func (s *spool) rewrite(lines [][]byte) error {
 	if err := os.WriteFile(tmp, buf.Bytes(), 0o644); err != nil {
 		return fmt.Errorf("spool: rewrite: %w", err)
 	}
-	if err := os.Rename(tmp, s.path); err != nil {
+	if err := os.Rename(tmp, path); err != nil {
 		return fmt.Errorf("spool: rewrite: %w", err)
 	}
 	return nil
@@ -130,24 +136,35 @@ func appendTo(path string, lines [][]byte) error {
 // append adds lines to the spool and enforces the size cap by dropping the oldest lines. It
 // returns how many were dropped.
 func (s *spool) append(lines [][]byte) (dropped int, err error) {
-	if err := appendTo(s.path, lines); err != nil {
+	return appendCapped(s.path, lines, s.maxBytes)
+}
+
+// appendDead adds a record to the dead-letter file, capped like the spool: a monitor that
+// refuses every event must not fill the disk with them.
+func (s *spool) appendDead(rec []byte) (dropped int, err error) {
+	return appendCapped(s.deadPath, [][]byte{rec}, s.maxBytes)
+}
+
+// appendCapped appends lines to path and then drops its oldest lines while it is over maxBytes.
+func appendCapped(path string, lines [][]byte, maxBytes int64) (dropped int, err error) {
+	if err := appendTo(path, lines); err != nil {
 		return 0, err
 	}
-	st, err := os.Stat(s.path)
-	if err != nil || st.Size() <= s.maxBytes {
+	st, err := os.Stat(path)
+	if err != nil || st.Size() <= maxBytes {
 		return 0, nil
 	}
-	all, err := s.readLines()
+	all, err := readLines(path)
 	if err != nil {
 		return 0, err
 	}
 	size := st.Size()
-	for len(all) > 0 && size > s.maxBytes {
+	for len(all) > 0 && size > maxBytes {
 		size -= int64(len(all[0]) + 1)
 		all = all[1:]
 		dropped++
 	}
-	return dropped, s.rewrite(all)
+	return dropped, rewrite(path, all)
 }
 
 // validObjects keeps the lines that are JSON objects.

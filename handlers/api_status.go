@@ -92,7 +92,7 @@ func (h *Handler) statusJobs(c *fiber.Ctx) error {
 		out[i].Check = apirow.FromCheck(r.Check)
 		if r.Latest != nil {
 			out[i].LatestEvent = &latestEvent{EventAt: r.Latest.EventAt, EventType: r.Latest.EventType,
-				Level: r.Latest.Level, Message: r.Latest.Message, Success: r.Latest.Success}
+				Level: r.Latest.Level, Message: apirow.Message(r.Latest.Message), Success: r.Latest.Success}
 		}
 	}
 	return writeJSON(c, fiber.StatusOK, struct {

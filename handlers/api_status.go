@@ -122,5 +122,7 @@ func (h *Handler) statusJob(c *fiber.Ctx) error {
 		Check      apirow.Check     `json:"check"`
 		Events     apirow.EventList `json:"events"`
 		OpenAlerts []apirow.Alert   `json:"openAlerts"`
-	}{apirow.FromCheck(d.Check), apirow.EventList(d.Events), apirow.FromAlerts(d.OpenAlerts)})
+		// FutureEventAt (additive) flags a producer clock ahead of the monitor's.
+		FutureEventAt bool `json:"futureEventAt"`
+	}{apirow.FromCheck(d.Check), apirow.EventList(d.Events), apirow.FromAlerts(d.OpenAlerts), d.FutureEventAt})
 }

@@ -63,7 +63,7 @@ func (h *Handler) jobDetail(ctx context.Context, name, csrf string) (views.JobDe
 	if err != nil {
 		return p, err
 	}
-	p.Check, p.OpenAlerts, p.Events = &job.Check, job.OpenAlerts, job.Events
+	p.Check, p.OpenAlerts, p.Events, p.FutureEventAt = &job.Check, job.OpenAlerts, job.Events, job.FutureEventAt
 	if p.Deliveries, err = h.deliveryViews(ctx, job.OpenAlerts...); err != nil {
 		return p, err
 	}

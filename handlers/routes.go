@@ -94,6 +94,8 @@ func (h *Handler) dashboardRoutes(app *fiber.App) {
 	app.Get("/partials/jobs/table", h.jobsTablePartial)
 	app.Get("/jobs/:jobName", h.jobDetailPage)
 	app.Get("/partials/jobs/:jobName/detail", h.jobDetailPartial)
+	app.Get("/job", h.jobDetailPage) // ?name=, how pages link a job named "." or ".."
+	app.Get("/partials/job/detail", h.jobDetailPartial)
 	app.Get("/alerts", h.alertsPage)
 	app.Get("/partials/alerts/table", h.alertsTablePartial)
 	app.Post("/alerts/:alertId?/close", h.closeAlertForm)

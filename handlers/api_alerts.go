@@ -3,6 +3,7 @@ package handlers
 import (
 	"encoding/json"
 	"errors"
+	"strconv"
 	"strings"
 	"time"
 
@@ -29,6 +30,9 @@ func alertFilter(c *fiber.Ctx) store.AlertFilter {
 
 // listAlerts is GET /v1/alerts.
 func (h *Handler) listAlerts(c *fiber.Ctx) error {
+	if name := repeatedParam(c, alertFilterParams); name != "" {
+		return repeatedParamError(c, name)
+	}
 	f := alertFilter(c)
 	alerts, err := h.st.Alerts(c.UserContext(), f)
 	if err != nil {
@@ -37,14 +41,15 @@ func (h *Handler) listAlerts(c *fiber.Ctx) error {
 	return writeJSON(c, fiber.StatusOK, alertsResponse{Alerts: apirow.FromAlerts(alerts), Limit: f.Limit, Offset: f.Offset})
 }
 
-// alertIDParam parses :alertId as the leading base-10 integer; <= 0 or none is a 400.
+// alertIDParam parses :alertId, which must be a plain positive decimal integer (digits only): a
+// leading-integer reading would let "2x" or "2 OR 1=1" act on alert 2.
 func alertIDParam(c *fiber.Ctx) (int64, bool) {
 	raw, err := pathParam(c, "alertId")
-	if err != nil {
+	if err != nil || raw == "" || strings.Trim(raw, "0123456789") != "" {
 		return 0, false
 	}
-	n, ok := store.LeadingInt(strings.TrimSpace(raw))
-	return n, ok && n > 0
+	n, err := strconv.ParseInt(raw, 10, 64)
+	return n, err == nil && n > 0
 }
 
 type alertNotFound struct {

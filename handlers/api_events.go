@@ -116,6 +116,9 @@ func eventFilter(c *fiber.Ctx) store.EventFilter {
 
 // listEvents is GET /v1/events.
 func (h *Handler) listEvents(c *fiber.Ctx) error {
+	if name := repeatedParam(c, eventFilterParams); name != "" {
+		return repeatedParamError(c, name)
+	}
 	f := eventFilter(c)
 	evs, err := h.st.Events(c.UserContext(), f)
 	if err != nil {

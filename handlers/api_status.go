@@ -92,7 +92,7 @@ func (h *Handler) statusJobs(c *fiber.Ctx) error {
 		out[i].Check = apirow.FromCheck(r.Check)
 		if r.Latest != nil {
 			out[i].LatestEvent = &latestEvent{EventAt: r.Latest.EventAt, EventType: r.Latest.EventType,
-				Level: r.Latest.Level, Message: r.Latest.Message, Success: r.Latest.Success}
+				Level: r.Latest.Level, Message: apirow.Message(r.Latest.Message), Success: r.Latest.Success}
 		}
 	}
 	return writeJSON(c, fiber.StatusOK, struct {
@@ -122,5 +122,7 @@ func (h *Handler) statusJob(c *fiber.Ctx) error {
 		Check      apirow.Check     `json:"check"`
 		Events     apirow.EventList `json:"events"`
 		OpenAlerts []apirow.Alert   `json:"openAlerts"`
-	}{apirow.FromCheck(d.Check), apirow.EventList(d.Events), apirow.FromAlerts(d.OpenAlerts)})
+		// FutureEventAt (additive) flags a producer clock ahead of the monitor's.
+		FutureEventAt bool `json:"futureEventAt"`
+	}{apirow.FromCheck(d.Check), apirow.EventList(d.Events), apirow.FromAlerts(d.OpenAlerts), d.FutureEventAt})
 }

@@ -332,7 +332,7 @@ func TestPresenceIntervals(t *testing.T) {
 func TestCloseAlert(t *testing.T) {
 	r := newAPI(t, Options{AuthEnabled: false, APIKey: "k"})
 	r.do("POST", "/v1/events", `{"sourceType":"chief","eventType":"job.failed","level":"ERROR","message":"f","jobName":"j"}`, "x-api-key", "k")
-	for _, id := range []string{"0", "-1", "abc"} {
+	for _, id := range []string{"0", "-1", "abc", "1abc"} {
 		r.want(r.do("POST", "/v1/alerts/"+id+"/close", "", "x-api-key", "k"), 400, `{"error":"alertId must be a positive integer"}`)
 	}
 	r.want(r.do("POST", "/v1/alerts/9999/close", "", "x-api-key", "k"), 404, `{"error":"Alert not found","alertId":9999}`)
@@ -343,7 +343,7 @@ func TestCloseAlert(t *testing.T) {
 	r.wantContains(r.do("POST", "/v1/alerts/1/close", `{"reason":"`+strings.Repeat("r", 201)+`"}`, "x-api-key", "k"), 400, "at most 200")
 	// 101 emoji are 202 UTF-16 code units: over the limit, as zod counts them.
 	r.wantContains(r.do("POST", "/v1/alerts/1/close", `{"reason":"`+strings.Repeat("\U0001F600", 101)+`"}`, "x-api-key", "k"), 400, "at most 200")
-	r.want(r.do("POST", "/v1/alerts/1abc/close", "", "x-api-key", "k"), 200, `{"found":true,"updated":true,"reason":"manual","alert":{"id":1,"status":"CLOSED","closedAt":"2026-03-04T10:00:00.000Z"}}`)
+	r.want(r.do("POST", "/v1/alerts/1/close", "", "x-api-key", "k"), 200, `{"found":true,"updated":true,"reason":"manual","alert":{"id":1,"status":"CLOSED","closedAt":"2026-03-04T10:00:00.000Z"}}`)
 	r.now = r.now.Add(time.Minute)
 	r.want(r.do("POST", "/v1/alerts/1/close", `{"reason":" resolved by on-call "}`, "x-api-key", "k"), 200, `{"found":true,"updated":false,"reason":"resolved by on-call","alert":{"id":1,"status":"CLOSED","closedAt":"2026-03-04T10:00:00.000Z"}}`)
 	r.wantContains(r.do("GET", "/v1/alerts", "", "x-api-key", "k"), 200, `"closedReason":"manual","closedBy":"api-key"`)

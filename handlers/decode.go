@@ -9,13 +9,12 @@ import (
 	"reflect"
 	"strconv"
 	"strings"
+	"unicode/utf8"
 
 	"github.com/go-playground/validator/v10"
+	"github.com/gulag/chief-monitor/internal/telemetry"
 	"github.com/gulag/chief-monitor/services"
 )
-
-// MaxMetadataBytes caps one event's compact metadata JSON (fix D11).
-const MaxMetadataBytes = 64 * 1024
 
 // validationDetails is the zod-shaped "details" of a 400, plus an additive "issues" list that
 // names every failing field by its full path.
@@ -65,7 +64,7 @@ type eventInput struct {
 	Success      *bool   `json:"success"`
 	ReturnCode   *int64  `json:"returnCode"`
 	DurationMs   *int64  `json:"durationMs"`
-	Metadata     []byte  `json:"metadata" validate:"max=65536"`
+	Metadata     []byte  `json:"metadata"`
 }
 
 func newValidator() *validator.Validate {
@@ -127,6 +126,10 @@ func (h *Handler) decodeEvent(raw json.RawMessage) (services.Event, []fieldIssue
 			issues = append(issues, fieldIssue{field: name, message: "Invalid string", kind: kindType})
 			return "", nil
 		}
+		if msg := textProblem(name, s); msg != "" {
+			issues = append(issues, fieldIssue{field: name, message: msg, kind: kindLength})
+			return "", nil
+		}
 		return s, &s
 	}
 	in.SourceType, _ = str("sourceType", true)
@@ -169,6 +172,8 @@ func (h *Handler) decodeEvent(raw json.RawMessage) (services.Event, []fieldIssue
 			var buf bytes.Buffer
 			if err := json.Compact(&buf, v); err != nil {
 				issues = append(issues, fieldIssue{field: "metadata", message: "Invalid JSON object", kind: kindType})
+			} else if msg := metadataProblem(buf.Bytes()); msg != "" {
+				issues = append(issues, fieldIssue{field: "metadata", message: msg, kind: kindLength})
 			} else {
 				in.Metadata = buf.Bytes()
 			}
@@ -212,12 +217,62 @@ func translate(fe validator.FieldError) fieldIssue {
 	case "min":
 		return fieldIssue{field: field, kind: kindLength, message: "String must contain at least " + fe.Param() + " character(s)"}
 	case "max":
-		if field == "metadata" {
-			return fieldIssue{field: field, kind: kindLength, message: "Metadata must be at most " + fe.Param() + " bytes of JSON"}
-		}
 		return fieldIssue{field: field, kind: kindLength, message: "String must contain at most " + fe.Param() + " character(s)"}
 	}
 	return fieldIssue{field: field, kind: kindType, message: "Invalid input"}
+}
+
+// textProblem checks a decoded string field against the input limits: no NUL (PostgreSQL text
+// cannot hold one, and a 5xx would make Chief retry the event forever) and a byte cap, so one
+// event cannot bloat every page and list that shows it. It returns "" when s is fine.
+func textProblem(field, s string) string {
+	if strings.IndexByte(s, 0) >= 0 {
+		return "String must not contain NUL (U+0000)"
+	}
+	limit := telemetry.MaxTextBytes
+	switch field {
+	case "message":
+		limit = telemetry.MaxMessageBytes
+	case "eventId":
+		return "" // its 128-character rule (the validator's) is already tighter
+	}
+	if len(s) > limit {
+		return "String must contain at most " + strconv.Itoa(limit) + " byte(s)"
+	}
+	return ""
+}
+
+// metadataProblem checks compact metadata JSON against the input limits, or returns "". It scans
+// the bytes instead of decoding them, so a deep document costs neither stack nor allocations:
+// outside strings it counts brackets, inside them it looks for the \u0000 escape (valid JSON
+// holds no raw NUL). Invalid UTF-8, which json.Valid lets through, would fail on PostgreSQL.
+func metadataProblem(b []byte) string {
+	if len(b) > telemetry.MaxMetadataBytes {
+		return "Metadata must be at most " + strconv.Itoa(telemetry.MaxMetadataBytes) + " bytes of JSON"
+	}
+	if !utf8.Valid(b) {
+		return "Metadata must be valid UTF-8"
+	}
+	depth, inString := 0, false
+	for i := 0; i < len(b); i++ {
+		switch c := b[i]; {
+		case inString && c == '\\':
+			if b[i+1] == 'u' && string(b[i+2:i+6]) == "0000" {
+				return "Metadata must not contain NUL (U+0000) in keys or strings"
+			}
+			i++ // the escaped character cannot end the string
+		case c == '"':
+			inString = !inString
+		case inString:
+		case c == '{' || c == '[':
+			if depth++; depth > telemetry.MaxMetadataDepth {
+				return "Metadata must nest at most " + strconv.Itoa(telemetry.MaxMetadataDepth) + " levels deep"
+			}
+		case c == '}' || c == ']':
+			depth--
+		}
+	}
+	return ""
 }
 
 // parseInteger accepts a JSON number with an integral value that fits in 53 bits, as a

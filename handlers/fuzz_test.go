@@ -1,10 +1,13 @@
 package handlers
 
 import (
+	"bytes"
 	"encoding/json"
 	"strings"
 	"testing"
 	"unicode/utf8"
+
+	"github.com/gulag/chief-monitor/internal/telemetry"
 )
 
 // FuzzDecodeEvent feeds arbitrary bytes to the event decoder and validator: it must never
@@ -16,6 +19,7 @@ func FuzzDecodeEvent(f *testing.F) {
 		`{"sourceType":"chief","eventType":"x","level":"INFO","message":"m","success":true,"returnCode":-3,"durationMs":1e3}`,
 		`{"sourceType":"agent","level":"LOUD","message":5,"jobName":null,"metadata":[]}`,
 		`[]`, `{}`, `null`, `"x"`, `{"message":"\ud800"}`, `{"returnCode":1.5}`, `{"eventId":""}`,
+		`{"sourceType":"chief","eventType":"x","level":"INFO","message":"m","metadata":{"a\\u0000":[[["\u0000"]]]}}`,
 	} {
 		f.Add([]byte(s))
 	}
@@ -49,8 +53,15 @@ func FuzzDecodeEvent(f *testing.F) {
 		}
 		if ev.Metadata != nil {
 			var m map[string]json.RawMessage
-			if len(ev.Metadata) > MaxMetadataBytes || json.Unmarshal(ev.Metadata, &m) != nil || m == nil {
+			if len(ev.Metadata) > telemetry.MaxMetadataBytes || json.Unmarshal(ev.Metadata, &m) != nil || m == nil ||
+				!utf8.Valid(ev.Metadata) || metadataDepth(ev.Metadata) > telemetry.MaxMetadataDepth {
 				t.Fatalf("accepted metadata %q", ev.Metadata)
+			}
+		}
+		for _, s := range []*string{&ev.SourceType, &ev.EventType, &ev.Level, &ev.Message, ev.EventAt, ev.JobName, ev.ScriptPath, ev.RunID, ev.ScheduledFor, ev.EventID} {
+			if s != nil && (strings.ContainsRune(*s, 0) || len(*s) > telemetry.MaxMessageBytes ||
+				(s != &ev.Message && len(*s) > telemetry.MaxTextBytes)) {
+				t.Fatalf("accepted a string of %d bytes or with NUL: %q", len(*s), *s)
 			}
 		}
 	})
@@ -71,4 +82,30 @@ func FuzzPageParam(f *testing.F) {
 			t.Fatalf("offset %q = %d", s, off)
 		}
 	})
+}
+
+// metadataDepth measures JSON nesting by decoding tokens, independently of the decoder's scan;
+// strings with a NUL count as infinitely deep, so the fuzzer flags them too.
+func metadataDepth(b []byte) int {
+	dec := json.NewDecoder(bytes.NewReader(b))
+	depth, deepest := 0, 0
+	for {
+		tok, err := dec.Token()
+		if err != nil {
+			return deepest
+		}
+		switch v := tok.(type) {
+		case json.Delim:
+			if v == '{' || v == '[' {
+				depth++
+				deepest = max(deepest, depth)
+			} else {
+				depth--
+			}
+		case string:
+			if strings.ContainsRune(v, 0) {
+				return 1 << 30
+			}
+		}
+	}
 }

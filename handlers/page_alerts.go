@@ -60,6 +60,9 @@ func (h *Handler) alertsTablePartial(c *fiber.Ctx) error {
 }
 
 func (h *Handler) alertsTable(c *fiber.Ctx) (views.AlertsTableProps, error) {
+	if name := repeatedParam(c, alertFilterParams); name != "" {
+		return views.AlertsTableProps{}, repeatedParamPage(name)
+	}
 	f := views.AlertFilter{JobName: query(c, "jobName"), Status: oneOf(query(c, "status"), "OPEN", "CLOSED"),
 		AlertType: oneOf(query(c, "alertType"), "FAILURE", "MISSED", "RECOVERY"),
 		Severity:  oneOf(query(c, "severity"), "INFO", "WARN", "ERROR", "CRITICAL")}

@@ -26,6 +26,9 @@ func (h *Handler) eventsTablePartial(c *fiber.Ctx) error {
 }
 
 func (h *Handler) eventsTable(c *fiber.Ctx) (views.EventsTableProps, error) {
+	if name := repeatedParam(c, eventFilterParams); name != "" {
+		return views.EventsTableProps{}, repeatedParamPage(name)
+	}
 	f := views.EventFilter{JobName: query(c, "jobName"), ScriptPath: query(c, "scriptPath"),
 		Level:     oneOf(query(c, "level"), "DEBUG", "INFO", "WARN", "ERROR", "CRITICAL"),
 		EventType: query(c, "eventType"), From: query(c, "from"), To: query(c, "to")}

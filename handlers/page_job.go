@@ -44,11 +44,20 @@ func (h *Handler) jobDetailPartial(c *fiber.Ctx) error {
 }
 
 func (h *Handler) jobDetailFromPath(c *fiber.Ctx) (views.JobDetailProps, error) {
-	name, err := pathParam(c, "jobName")
+	name, err := jobNameParam(c)
 	if err != nil {
 		return views.JobDetailProps{}, err
 	}
 	return h.jobDetail(c.UserContext(), strings.Clone(name), h.csrfToken(c))
+}
+
+// jobNameParam is the job a Job Detail route is about: its :jobName segment, or on the query
+// form (/job, for names a browser would resolve as a dot segment) the name parameter.
+func jobNameParam(c *fiber.Ctx) (string, error) {
+	if c.Params("jobName") != "" {
+		return pathParam(c, "jobName")
+	}
+	return singleQuery(c, "name"), nil
 }
 
 // jobDetail loads everything the Job Detail page shows; Check is nil for an unknown job.
@@ -63,7 +72,7 @@ func (h *Handler) jobDetail(ctx context.Context, name, csrf string) (views.JobDe
 	if err != nil {
 		return p, err
 	}
-	p.Check, p.OpenAlerts, p.Events = &job.Check, job.OpenAlerts, job.Events
+	p.Check, p.OpenAlerts, p.Events, p.FutureEventAt = &job.Check, job.OpenAlerts, job.Events, job.FutureEventAt
 	if p.Deliveries, err = h.deliveryViews(ctx, job.OpenAlerts...); err != nil {
 		return p, err
 	}

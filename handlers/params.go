@@ -16,6 +16,40 @@ func singleQuery(c *fiber.Ctx, name string) string {
 	return string(vals[0])
 }
 
+// Filter parameters of the event and alert lists, API and pages alike.
+var (
+	eventFilterParams = []string{"jobName", "scriptPath", "level", "eventType", "from", "to"}
+	alertFilterParams = []string{"jobName", "status", "alertType", "severity"}
+)
+
+// repeatedParam returns the first of names that the query gives more than once, or "". A list
+// refuses such a filter instead of dropping it: dropping it would answer with the very rows the
+// caller meant to filter out.
+func repeatedParam(c *fiber.Ctx, names []string) string {
+	args := c.Context().QueryArgs()
+	for _, n := range names {
+		if len(args.PeekMulti(n)) > 1 {
+			return n
+		}
+	}
+	return ""
+}
+
+// repeatedMessage is what a repeated parameter is told: a zod string schema meeting the array
+// that a query-string parser makes of repeated keys says the same.
+const repeatedMessage = "Expected string, received array"
+
+// repeatedParamError is the /v1 400 for a repeated filter, in the validation-error shape.
+func repeatedParamError(c *fiber.Ctx, name string) error {
+	return writeJSON(c, fiber.StatusBadRequest, validationError{Error: "Invalid query parameters",
+		Details: singleDetails([]fieldIssue{{field: name, message: repeatedMessage}})})
+}
+
+// repeatedParamPage is the dashboard's 400 for a repeated filter.
+func repeatedParamPage(name string) error {
+	return fiber.NewError(fiber.StatusBadRequest, "Query parameter "+name+": "+repeatedMessage)
+}
+
 // pageParam parses limit/offset as the reference does (spec §3.6): a single value's leading
 // integer, the fallback when missing, repeated, unparsable or <= 0, clamped to max.
 func pageParam(raw string, fallback, max int) int {

@@ -107,6 +107,7 @@ type work struct {
 }
 
 type batchWork struct {
+	receivedMs int64 // the request's receipt time, shared by its events
 	events     []models.TelemetryEvent
 	metas      []map[string]json.RawMessage
 	duplicates int
@@ -157,7 +158,7 @@ func (w *Writer) Now() time.Time { return w.now() }
 // request's single server timestamp.
 func (w *Writer) Record(ctx context.Context, events []Event, receivedAt time.Time) (IngestResult, error) {
 	var res IngestResult
-	b := &batchWork{}
+	b := &batchWork{receivedMs: receivedAt.UnixMilli()}
 	recv := telemetry.ServerTime(receivedAt)
 	for i := range events {
 		row, meta, ok := normalize(&events[i], recv, receivedAt)
@@ -375,7 +376,7 @@ func (w *Writer) applyGroup(group []work) error {
 				if b.events[i].ID == 0 { // a repeated eventId: acknowledged, not applied again
 					continue
 				}
-				if err := eng.apply(&b.events[i], b.metas[i]); err != nil {
+				if err := eng.apply(engineView(&b.events[i], b.receivedMs), b.metas[i]); err != nil {
 					return fmt.Errorf("services: apply %s: %w", b.events[i].EventType, err)
 				}
 			}
@@ -395,6 +396,25 @@ func (w *Writer) applyGroup(group []work) error {
 	}
 	eng.commitCache()
 	return nil
+}
+
+// FutureStamped reports an eventAt more than telemetry.MaxFutureSkew after the event's receipt:
+// the producer's clock is ahead.
+func FutureStamped(eventAtMs, receivedMs int64) bool {
+	return eventAtMs > receivedMs+telemetry.MaxFutureSkew.Milliseconds()
+}
+
+// engineView is the event as the state engine sees it. A future-stamped event would set the
+// check's heartbeat and outcome times in the future, where they would outrank every correctly
+// timed event and keep the evaluator from ever finding the job late; so it counts at its
+// receipt, like an event sent without eventAt. The stored row keeps the eventAt it was sent with.
+func engineView(ev *models.TelemetryEvent, receivedMs int64) *models.TelemetryEvent {
+	if !FutureStamped(ev.EventAtMs, receivedMs) {
+		return ev
+	}
+	v := *ev
+	v.EventAt, v.EventAtMs, v.ServerTimed = v.ReceivedAt, receivedMs, true
+	return &v
 }
 
 func (w *Writer) warnOffsetless(v string) {

@@ -111,6 +111,9 @@ type JobDetail struct {
 	Check      models.CheckState
 	Events     []models.TelemetryEvent
 	OpenAlerts []models.Alert
+	// FutureEventAt is true when one of Events is future-stamped (FutureStamped): its producer's
+	// clock is ahead, and check state used its receipt time instead.
+	FutureEventAt bool
 }
 
 // Job returns one job's check, newest 100 events and open alerts, or store.ErrNotFound.
@@ -124,6 +127,18 @@ func (s *Status) Job(ctx context.Context, job string) (JobDetail, error) {
 	if out.Events, err = s.st.Events(ctx, store.EventFilter{JobName: job, Limit: 100}); err != nil {
 		return out, err
 	}
+	out.FutureEventAt = anyFutureStamped(out.Events)
 	out.OpenAlerts, err = s.st.Alerts(ctx, store.AlertFilter{JobName: job, Status: models.AlertOpen, Limit: -1})
 	return out, err
+}
+
+// anyFutureStamped reports whether one of evs is future-stamped. Lists are ordered by eventAt,
+// so such an event sorts first and stays in a job's newest events while it is kept.
+func anyFutureStamped(evs []models.TelemetryEvent) bool {
+	for _, e := range evs {
+		if recv, ok := telemetry.ParseTime(e.ReceivedAt); ok && FutureStamped(e.EventAtMs, recv.UnixMilli()) {
+			return true
+		}
+	}
+	return false
 }

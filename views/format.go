@@ -215,3 +215,49 @@ func messagePreview(msg string) (string, bool) {
 	}
 	return strings.TrimRight(string(r), " "), true
 }
+
+// hiddenRune reports the characters a page would not show, or that would silently reorder the
+// text around them: control characters, zero-width spaces and joiners, the bidirectional marks,
+// embeddings, overrides and isolates, the invisible operators, line and paragraph separators
+// and the byte-order mark. A job named "invoice\u202Egpj.exe" would otherwise read
+// "invoiceexe.jpg".
+func hiddenRune(r rune) bool {
+	switch {
+	case r < 0x20, r >= 0x7f && r <= 0x9f:
+		return true
+	case r >= 0x200b && r <= 0x200f, r >= 0x202a && r <= 0x202e, r >= 0x2060 && r <= 0x2069:
+		return true
+	}
+	return r == 0x061c || r == 0x2028 || r == 0x2029 || r == 0xfeff
+}
+
+// textPart is a run of displayed text: plain, or one hidden character spelled as <U+XXXX>.
+type textPart struct {
+	Text   string
+	Hidden bool
+}
+
+// visibleParts splits s into plain runs and its hidden characters, each spelled <U+XXXX>; it is
+// how every job name (and text that quotes one) is shown.
+func visibleParts(s string) []textPart {
+	var out []textPart
+	start := 0
+	for i, r := range s {
+		if !hiddenRune(r) {
+			continue
+		}
+		if start < i {
+			out = append(out, textPart{Text: s[start:i]})
+		}
+		out = append(out, textPart{Text: fmt.Sprintf("<U+%04X>", r), Hidden: true})
+		start = i + utf8.RuneLen(r)
+	}
+	if start < len(s) {
+		out = append(out, textPart{Text: s[start:]})
+	}
+	return out
+}
+
+// isDotSegment reports a name that a browser would resolve as a path segment ("." or ".."),
+// escaped or not: the URL standard reads %2e as a dot too.
+func isDotSegment(name string) bool { return name == "." || name == ".." }

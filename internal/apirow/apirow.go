@@ -44,12 +44,13 @@ func isObject(s string) bool {
 	return t != "" && t[0] == '{' && json.Valid([]byte(s))
 }
 
-// FromEvent shapes one stored event.
+// FromEvent shapes one stored event, its message and metadata bounded.
 func FromEvent(e models.TelemetryEvent) Event {
+	meta := MetadataJSON(e.MetadataJSON)
 	return Event{ID: e.ID, ReceivedAt: e.ReceivedAt, EventAt: e.EventAt, SourceType: e.SourceType,
-		EventType: e.EventType, Level: e.Level, Message: e.Message, JobName: e.JobName, ScriptPath: e.ScriptPath,
+		EventType: e.EventType, Level: e.Level, Message: Message(e.Message), JobName: e.JobName, ScriptPath: e.ScriptPath,
 		RunID: e.RunID, ScheduledFor: e.ScheduledFor, Success: e.Success, ReturnCode: e.ReturnCode,
-		DurationMs: e.DurationMs, MetadataJSON: e.MetadataJSON, Metadata: ObjectOrEmpty(e.MetadataJSON)}
+		DurationMs: e.DurationMs, MetadataJSON: meta, Metadata: ObjectOrEmpty(meta)}
 }
 
 // FromEvents shapes stored events.

@@ -36,7 +36,7 @@ func AppendEvents(b []byte, evs []models.TelemetryEvent) []byte {
 	return append(b, ']')
 }
 
-// AppendEvent appends one EventRow.
+// AppendEvent appends one EventRow, its message and metadata bounded as FromEvent bounds them.
 func AppendEvent(b []byte, e *models.TelemetryEvent) []byte {
 	b = append(b, `{"id":`...)
 	b = strconv.AppendInt(b, e.ID, 10)
@@ -51,7 +51,7 @@ func AppendEvent(b []byte, e *models.TelemetryEvent) []byte {
 	b = append(b, `,"level":`...)
 	b = appendString(b, e.Level)
 	b = append(b, `,"message":`...)
-	b = appendString(b, e.Message)
+	b = appendString(b, Message(e.Message))
 	b = append(b, `,"jobName":`...)
 	b = appendStringPtr(b, e.JobName)
 	b = append(b, `,"scriptPath":`...)
@@ -71,10 +71,11 @@ func AppendEvent(b []byte, e *models.TelemetryEvent) []byte {
 	b = appendIntPtr(b, e.ReturnCode)
 	b = append(b, `,"durationMs":`...)
 	b = appendIntPtr(b, e.DurationMs)
+	meta := MetadataJSON(e.MetadataJSON)
 	b = append(b, `,"metadataJson":`...)
-	b = appendString(b, e.MetadataJSON)
+	b = appendString(b, meta)
 	b = append(b, `,"metadata":`...)
-	b = appendObject(b, e.MetadataJSON)
+	b = appendObject(b, meta)
 	return append(b, '}')
 }
 

@@ -133,6 +133,7 @@ func (c *Client) Payload(level, msg string, meta map[string]any) telemetry.Event
 			*f.dst = telemetry.Ptr(f.v)
 		}
 	}
+	telemetry.Fit(&ev)
 	return ev
 }
 

@@ -696,3 +696,32 @@ func TestEventMonitorKeepsRefusingIsDeadLettered(t *testing.T) {
 		t.Errorf("spool not empty: %s", spool)
 	}
 }
+
+// TestNULInOutputStillArrives: the monitor refuses NUL characters, so what a script prints or
+// reports with one is sent with U+FFFD instead, and its events still arrive.
+func TestNULInOutputStillArrives(t *testing.T) {
+	mon := newCapture(t)
+	p := newProject(t)
+	p.write("scripts/work.py", "import sys\nfrom gulag_chief.monitor_client import monitor\n"+
+		"monitor.info('half\\x00way', note='a\\x00b')\nsys.stdout.write('out\\x00put')\nsys.exit(3)\n", 0o644)
+	p.config(fmt.Sprintf("monitor: {enabled: true, endpoint: %q, api_key: k, heartbeat_seconds: 60}\n", mon.URL),
+		"  - name: job-1\n    schedule: {frequency: daily, time: \"09:00\"}\n    scripts: [{path: scripts/work.py}]\n")
+	p.run(nil, "run")
+	var sawPreview, sawWorker bool
+	for _, ev := range mon.all() {
+		b, _ := json.Marshal(ev)
+		if strings.Contains(string(b), `\u0000`) {
+			t.Errorf("%s was sent with a NUL: %s", ev["eventType"], b)
+		}
+		meta, _ := ev["metadata"].(map[string]any)
+		switch ev["eventType"] {
+		case "script.completed":
+			sawPreview = meta["stdout_preview"] == "out\uFFFDput"
+		case "worker.message":
+			sawWorker = ev["message"] == "half\uFFFDway" && meta["note"] == "a\uFFFDb"
+		}
+	}
+	if !sawPreview || !sawWorker {
+		t.Fatalf("preview with U+FFFD %v, worker message with U+FFFD %v: %v", sawPreview, sawWorker, mon.all())
+	}
+}

@@ -35,6 +35,17 @@ def _env(name):
     return value or None
 
 
+def _fit(value):
+    """Replace NUL characters, which the monitor refuses (PostgreSQL cannot store them)."""
+    if isinstance(value, str):
+        return value.replace("\x00", "\ufffd")
+    if isinstance(value, dict):
+        return {_fit(k) if isinstance(k, str) else k: _fit(v) for k, v in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [_fit(v) for v in value]
+    return value
+
+
 def _now():
     return datetime.now(timezone.utc).isoformat()
 
@@ -88,7 +99,7 @@ class MonitorClient:
         for key, value in self.context.items():
             if value:
                 event[key] = value
-        return event
+        return _fit(event)
 
     def _send(self, level, message, metadata):
         try:

@@ -148,7 +148,7 @@ func newEmitter(opts Options) *Emitter {
 }
 
 // Emit queues ev without blocking. It fills in EventID, EventAt and an empty Metadata object
-// when they are missing.
+// when they are missing, and fits the event to the monitor's input limits.
 func (e *Emitter) Emit(ev telemetry.Event) {
 	if e == nil || e.stop == nil {
 		return
@@ -162,6 +162,7 @@ func (e *Emitter) Emit(ev telemetry.Event) {
 	if len(ev.Metadata) == 0 {
 		ev.Metadata = json.RawMessage("{}")
 	}
+	telemetry.Fit(&ev)
 	e.mu.Lock()
 	if len(e.queue) >= e.opts.MaxEvents {
 		e.dropped++

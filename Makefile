@@ -37,7 +37,7 @@ test: build
 ## "context deadline exceeded" when the deadline lands mid-execution (golang/go#75804, fixed in 1.27).
 FUZZ_TIME ?= 25000x
 fuzz:
-	$(GO) test -run '^$$' -fuzz '^FuzzDecodeEvent$$' -fuzztime $(FUZZ_TIME) ./handlers
+	$(GO) test -run '^$$' -fuzz '^FuzzDecodeEvent$$' -fuzztime $(FUZZ_TIME) ./internal/telemetry
 	$(GO) test -run '^$$' -fuzz '^FuzzPageParam$$' -fuzztime $(FUZZ_TIME) ./handlers
 	$(GO) test -run '^$$' -fuzz '^FuzzLoad$$' -fuzztime $(FUZZ_TIME) ./internal/chief/config
 	$(GO) test -run '^$$' -fuzz '^FuzzAppendEvent$$' -fuzztime $(FUZZ_TIME) ./internal/apirow

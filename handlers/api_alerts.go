@@ -83,7 +83,7 @@ func closeReason(body json.RawMessage) (string, *validationDetails) {
 		}
 		return "", &d
 	}
-	if t := jsonType(body); t != "object" {
+	if t := telemetry.JSONType(body); t != "object" {
 		return bad("", "Expected object, received "+t)
 	}
 	var m map[string]json.RawMessage
@@ -92,7 +92,7 @@ func closeReason(body json.RawMessage) (string, *validationDetails) {
 	if !ok {
 		return "manual", nil
 	}
-	if t := jsonType(raw); t != "string" {
+	if t := telemetry.JSONType(raw); t != "string" {
 		return bad("reason", "Expected string, received "+t)
 	}
 	var s string

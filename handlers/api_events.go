@@ -7,24 +7,18 @@ import (
 	"github.com/gofiber/fiber/v2"
 	"github.com/gulag/chief-monitor/internal/apirow"
 	"github.com/gulag/chief-monitor/internal/store"
-	"github.com/gulag/chief-monitor/services"
+	"github.com/gulag/chief-monitor/internal/telemetry"
 )
-
-type ingestResponse struct {
-	Inserted   int `json:"inserted"`
-	Dropped    int `json:"dropped"`
-	Duplicates int `json:"duplicates,omitempty"`
-}
 
 // ingestEvent is POST /v1/events: one event, 202 once it is durable.
 func (h *Handler) ingestEvent(c *fiber.Ctx) error {
 	arrived := h.writer.Arriving()
 	defer arrived()
-	ev, issues := h.decodeEvent(bodyJSON(c))
+	ev, issues := telemetry.DecodeEvent(bodyJSON(c))
 	if issues != nil {
 		return writeJSON(c, fiber.StatusBadRequest, validationError{Error: "Invalid event payload", Details: singleDetails(issues)})
 	}
-	return h.record(c, []services.Event{ev}, arrived)
+	return h.record(c, []telemetry.Event{ev}, arrived)
 }
 
 // ingestBatch is POST /v1/events/batch: a bare array or {"events": [...]}; one invalid element
@@ -39,17 +33,17 @@ func (h *Handler) ingestBatch(c *fiber.Ctx) error {
 		return writeJSON(c, fiber.StatusBadRequest, validationError{Error: "Invalid batch payload", Details: d})
 	}
 	collapsed := validationDetails{FormErrors: []string{"Invalid input"}, FieldErrors: map[string][]string{}}
-	switch jsonType(body) {
+	switch telemetry.JSONType(body) {
 	case "array":
 		_ = json.Unmarshal(body, &elems) // valid JSON already
 	case "object":
 		var wrapper map[string]json.RawMessage
 		_ = json.Unmarshal(body, &wrapper)
 		raw, ok := wrapper["events"]
-		if !ok || jsonType(raw) != "array" {
+		if !ok || telemetry.JSONType(raw) != "array" {
 			got := "undefined"
 			if ok {
-				got = jsonType(raw)
+				got = telemetry.JSONType(raw)
 			}
 			collapsed.Issues = []issue{{Path: "events", Message: "Expected array, received " + got}}
 			return invalid(collapsed)
@@ -57,11 +51,11 @@ func (h *Handler) ingestBatch(c *fiber.Ctx) error {
 		_ = json.Unmarshal(raw, &elems)
 		wrapped = true
 	}
-	events := make([]services.Event, 0, len(elems))
+	events := make([]telemetry.Event, 0, len(elems))
 	lengthOnly := validationDetails{FormErrors: []string{}, FieldErrors: map[string][]string{}}
 	anyType := false
 	for i, raw := range elems {
-		ev, issues := h.decodeEvent(raw)
+		ev, issues := telemetry.DecodeEvent(raw)
 		if issues == nil {
 			events = append(events, ev)
 			continue
@@ -72,19 +66,19 @@ func (h *Handler) ingestBatch(c *fiber.Ctx) error {
 			if wrapped {
 				path = "events." + idx
 			}
-			if is.field != "" {
-				path += "." + is.field
+			if is.Field != "" {
+				path += "." + is.Field
 			}
-			collapsed.Issues = append(collapsed.Issues, issue{Path: path, Message: is.message})
-			lengthOnly.Issues = append(lengthOnly.Issues, issue{Path: path, Message: is.message})
-			if is.kind == kindType {
+			collapsed.Issues = append(collapsed.Issues, issue{Path: path, Message: is.Message})
+			lengthOnly.Issues = append(lengthOnly.Issues, issue{Path: path, Message: is.Message})
+			if is.Kind == telemetry.IssueType {
 				anyType = true
 			}
 			key := idx
 			if wrapped {
 				key = "events"
 			}
-			lengthOnly.FieldErrors[key] = append(lengthOnly.FieldErrors[key], is.message)
+			lengthOnly.FieldErrors[key] = append(lengthOnly.FieldErrors[key], is.Message)
 		}
 	}
 	if anyType {
@@ -97,13 +91,13 @@ func (h *Handler) ingestBatch(c *fiber.Ctx) error {
 }
 
 // record submits events to the writer; arrived tells it this request is no longer on its way.
-func (h *Handler) record(c *fiber.Ctx, events []services.Event, arrived func()) error {
+func (h *Handler) record(c *fiber.Ctx, events []telemetry.Event, arrived func()) error {
 	arrived()
 	res, err := h.writer.Record(c.UserContext(), events, h.now())
 	if err != nil {
 		return err
 	}
-	return writeJSON(c, fiber.StatusAccepted, ingestResponse{Inserted: res.Inserted, Dropped: res.Dropped, Duplicates: res.Duplicates})
+	return writeJSON(c, fiber.StatusAccepted, telemetry.IngestResponse{Inserted: res.Inserted, Dropped: res.Dropped, Duplicates: res.Duplicates})
 }
 
 // eventFilter reads the /v1/events and /events filters from the query.
@@ -124,11 +118,11 @@ func (h *Handler) listEvents(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
-	// {"events":[EventRow...],"limit":n,"offset":n}, written directly: the list clients poll.
-	return writeJSONAppend(c, fiber.StatusOK, func(b []byte) []byte {
-		b = apirow.AppendEvents(append(b, `{"events":`...), evs)
-		b = strconv.AppendInt(append(b, `,"limit":`...), int64(f.Limit), 10)
-		b = strconv.AppendInt(append(b, `,"offset":`...), int64(f.Offset), 10)
-		return append(b, '}')
-	})
+	return writeJSON(c, fiber.StatusOK, eventsResponse{Events: apirow.FromEvents(evs), Limit: f.Limit, Offset: f.Offset})
+}
+
+type eventsResponse struct {
+	Events []apirow.Event `json:"events"`
+	Limit  int            `json:"limit"`
+	Offset int            `json:"offset"`
 }

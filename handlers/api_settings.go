@@ -8,6 +8,7 @@ import (
 	"sync"
 
 	"github.com/gofiber/fiber/v2"
+	"github.com/gulag/chief-monitor/internal/telemetry"
 	"github.com/gulag/chief-monitor/services"
 )
 
@@ -68,7 +69,7 @@ func decodeEmailSettings(body json.RawMessage) (recipients, types []string, deta
 		d.FieldErrors[field] = append(d.FieldErrors[field], msg)
 		d.Issues = append(d.Issues, issue{Path: path, Message: msg})
 	}
-	if t := jsonType(body); t != "object" {
+	if t := telemetry.JSONType(body); t != "object" {
 		d.FormErrors = append(d.FormErrors, "Expected object, received "+t)
 		return nil, nil, &d
 	}
@@ -80,7 +81,7 @@ func decodeEmailSettings(body json.RawMessage) (recipients, types []string, deta
 			add(field, field, "Required")
 			return nil
 		}
-		if t := jsonType(raw); t != "array" {
+		if t := telemetry.JSONType(raw); t != "array" {
 			add(field, field, "Expected array, received "+t)
 			return nil
 		}
@@ -91,7 +92,7 @@ func decodeEmailSettings(body json.RawMessage) (recipients, types []string, deta
 	for i, raw := range array("recipients") {
 		p := "recipients." + strconv.Itoa(i)
 		var s string
-		if t := jsonType(raw); t != "string" {
+		if t := telemetry.JSONType(raw); t != "string" {
 			add("recipients", p, "Expected string, received "+t)
 			continue
 		}
@@ -103,7 +104,7 @@ func decodeEmailSettings(body json.RawMessage) (recipients, types []string, deta
 		}
 		recipients = append(recipients, s)
 	}
-	if raw, ok := m["recipients"]; ok && jsonType(raw) == "array" {
+	if raw, ok := m["recipients"]; ok && telemetry.JSONType(raw) == "array" {
 		var items []json.RawMessage
 		_ = json.Unmarshal(raw, &items)
 		if len(items) > services.MaxRecipients {
@@ -113,7 +114,7 @@ func decodeEmailSettings(body json.RawMessage) (recipients, types []string, deta
 	for i, raw := range array("enabledAlertTypes") {
 		p := "enabledAlertTypes." + strconv.Itoa(i)
 		var s string
-		if t := jsonType(raw); t != "string" {
+		if t := telemetry.JSONType(raw); t != "string" {
 			add("enabledAlertTypes", p, "Expected "+alertTypeList+", received "+t)
 			continue
 		}
@@ -241,7 +242,7 @@ func (h *Handler) getChannels(kind string) fiber.Handler {
 func decodeChannels(body json.RawMessage) (services.ChannelSettings, *validationDetails) {
 	d := validationDetails{FormErrors: []string{}, FieldErrors: map[string][]string{}}
 	var in services.ChannelSettings
-	if t := jsonType(body); t != "object" {
+	if t := telemetry.JSONType(body); t != "object" {
 		d.FormErrors = append(d.FormErrors, "Expected object, received "+t)
 		return in, &d
 	}

@@ -68,17 +68,11 @@ func (h *Handler) statusSummary(c *fiber.Ctx) error {
 	return writeJSON(c, fiber.StatusOK, out)
 }
 
-type latestEvent struct {
-	EventAt   string `json:"eventAt"`
-	EventType string `json:"eventType"`
-	Level     string `json:"level"`
-	Message   string `json:"message"`
-	Success   *bool  `json:"success"`
-}
-
 type jobStatusRow struct {
 	apirow.Check
-	LatestEvent *latestEvent `json:"latestEvent"`
+	// LatestEvent is the job's newest event; the original sent eventAt, eventType, level,
+	// message and success, the rest of the row is additive.
+	LatestEvent *apirow.Event `json:"latestEvent"`
 }
 
 // statusJobs is GET /v1/status/jobs.
@@ -91,8 +85,8 @@ func (h *Handler) statusJobs(c *fiber.Ctx) error {
 	for i, r := range rows {
 		out[i].Check = apirow.FromCheck(r.Check)
 		if r.Latest != nil {
-			out[i].LatestEvent = &latestEvent{EventAt: r.Latest.EventAt, EventType: r.Latest.EventType,
-				Level: r.Latest.Level, Message: apirow.Message(r.Latest.Message), Success: r.Latest.Success}
+			latest := apirow.FromEvent(*r.Latest)
+			out[i].LatestEvent = &latest
 		}
 	}
 	return writeJSON(c, fiber.StatusOK, struct {
@@ -119,10 +113,10 @@ func (h *Handler) statusJob(c *fiber.Ctx) error {
 		return err
 	}
 	return writeJSON(c, fiber.StatusOK, struct {
-		Check      apirow.Check     `json:"check"`
-		Events     apirow.EventList `json:"events"`
-		OpenAlerts []apirow.Alert   `json:"openAlerts"`
+		Check      apirow.Check   `json:"check"`
+		Events     []apirow.Event `json:"events"`
+		OpenAlerts []apirow.Alert `json:"openAlerts"`
 		// FutureEventAt (additive) flags a producer clock ahead of the monitor's.
 		FutureEventAt bool `json:"futureEventAt"`
-	}{apirow.FromCheck(d.Check), apirow.EventList(d.Events), apirow.FromAlerts(d.OpenAlerts), d.FutureEventAt})
+	}{apirow.FromCheck(d.Check), apirow.FromEvents(d.Events), apirow.FromAlerts(d.OpenAlerts), d.FutureEventAt})
 }

@@ -9,7 +9,6 @@ import (
 	"path/filepath"
 	"time"
 
-	"github.com/go-playground/validator/v10"
 	"github.com/gofiber/fiber/v2"
 	"github.com/gulag/chief-monitor/internal/store"
 	"github.com/gulag/chief-monitor/services"
@@ -68,7 +67,6 @@ type Handler struct {
 	status   *services.Status
 	alerts   *services.Alerts
 	sessions Sessions
-	validate *validator.Validate
 	now      func() time.Time
 	storage  *services.StorageHealth
 	// bigBodies admits one large JSON body (over bigBodyBytes) at a time into parsing, so a
@@ -91,7 +89,7 @@ func New(opts Options, st *store.Store, w *services.Writer, status *services.Sta
 		log = slog.New(slog.DiscardHandler)
 	}
 	h := &Handler{opts: opts, log: log, st: st, writer: w, status: status, alerts: services.NewAlerts(st, w.Do),
-		sessions: sessions, validate: newValidator(), now: func() time.Time { return time.Now().UTC() },
+		sessions: sessions, now: func() time.Time { return time.Now().UTC() },
 		storage: opts.Storage, bigBodies: make(chan struct{}, 1)}
 	if h.storage == nil {
 		h.storage = services.NewStorageHealth(log)

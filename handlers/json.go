@@ -41,22 +41,6 @@ func sendJSON(c *fiber.Ctx, status int, body []byte) {
 	c.Response().SetBody(body)
 }
 
-// appendBufs holds the buffers of writeJSONAppend between responses, as jsonBufs does.
-var appendBufs = sync.Pool{New: func() any { return new([]byte) }}
-
-// writeJSONAppend answers with the JSON that appendBody appends to an empty pooled buffer: the
-// responses written without encoding/json (the event lists, apirow.AppendEvents).
-func writeJSONAppend(c *fiber.Ctx, status int, appendBody func([]byte) []byte) error {
-	p := appendBufs.Get().(*[]byte)
-	b := appendBody((*p)[:0])
-	sendJSON(c, status, b)
-	if cap(b) <= jsonBufKeep {
-		*p = b
-		appendBufs.Put(p)
-	}
-	return nil
-}
-
 // errorBody is the common {"error": ...} shape.
 type errorBody struct {
 	Error string `json:"error"`

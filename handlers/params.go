@@ -5,6 +5,7 @@ import (
 
 	"github.com/gofiber/fiber/v2"
 	"github.com/gulag/chief-monitor/internal/store"
+	"github.com/gulag/chief-monitor/internal/telemetry"
 )
 
 // singleQuery returns a query parameter only when it appears exactly once and is non-empty.
@@ -42,7 +43,7 @@ const repeatedMessage = "Expected string, received array"
 // repeatedParamError is the /v1 400 for a repeated filter, in the validation-error shape.
 func repeatedParamError(c *fiber.Ctx, name string) error {
 	return writeJSON(c, fiber.StatusBadRequest, validationError{Error: "Invalid query parameters",
-		Details: singleDetails([]fieldIssue{{field: name, message: repeatedMessage}})})
+		Details: singleDetails([]telemetry.Issue{{Field: name, Message: repeatedMessage}})})
 }
 
 // repeatedParamPage is the dashboard's 400 for a repeated filter.

@@ -42,7 +42,6 @@ func (h *Handler) Routes(app *fiber.App) {
 	// :alertId? is optional so that an empty id reaches alertIDParam and is a 400, not a 404.
 	v1.Post("/alerts/:alertId?/close", h.closeAlert)
 	v1.Get("/alerts/:alertId?/deliveries", h.listDeliveries)
-	v1.Get("/runtime", h.runtimeStats)
 	h.settingsRoutes(v1)
 	v1.Use(h.apiNotFound)
 

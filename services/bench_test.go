@@ -8,6 +8,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/gulag/chief-monitor/internal/telemetry"
 	"github.com/gulag/chief-monitor/internal/testutil"
 	"github.com/gulag/chief-monitor/models"
 )
@@ -30,13 +31,13 @@ func benchWriter(b *testing.B) *Writer {
 	return w
 }
 
-func benchEvents(n int, seq *atomic.Int64) []Event {
-	evs := make([]Event, n)
+func benchEvents(n int, seq *atomic.Int64) []telemetry.Event {
+	evs := make([]telemetry.Event, n)
 	for i := range evs {
 		k := seq.Add(1)
 		id := fmt.Sprintf("e%d", k)
 		evs[i] = ev("worker.message", fmt.Sprintf("job-%02d", k%50), "2026-03-04T10:00:00.123456+00:00", `{"rows":10}`)
-		evs[i].EventID = &id
+		evs[i].EventID = id
 	}
 	return evs
 }

@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/gulag/chief-monitor/internal/store"
+	"github.com/gulag/chief-monitor/internal/telemetry"
 	"github.com/gulag/chief-monitor/internal/testutil"
 	"github.com/gulag/chief-monitor/models"
 )
@@ -38,13 +39,13 @@ func newRig(t *testing.T) *rig {
 func (r *rig) at(ts string) *rig { r.now = testutil.Time(r.t, ts); return r }
 
 // event builds an Event from a compact spec: type, job, eventAt and optional metadata JSON.
-func ev(typ, job, eventAt, meta string) Event {
-	e := Event{SourceType: "chief", EventType: typ, Level: "INFO", Message: typ + " " + job}
+func ev(typ, job, eventAt, meta string) telemetry.Event {
+	e := telemetry.Event{SourceType: "chief", EventType: typ, Level: "INFO", Message: typ + " " + job}
 	if job != "" {
 		e.JobName = &job
 	}
 	if eventAt != "" {
-		e.EventAt = &eventAt
+		e.EventAt = eventAt
 	}
 	if meta != "" {
 		e.Metadata = json.RawMessage(meta)
@@ -52,9 +53,9 @@ func ev(typ, job, eventAt, meta string) Event {
 	return e
 }
 
-func withSuccess(e Event, ok bool) Event { e.Success = &ok; return e }
+func withSuccess(e telemetry.Event, ok bool) telemetry.Event { e.Success = &ok; return e }
 
-func (r *rig) ingest(events ...Event) IngestResult {
+func (r *rig) ingest(events ...telemetry.Event) IngestResult {
 	r.t.Helper()
 	res, err := r.w.Record(context.Background(), events, r.now)
 	if err != nil {
@@ -307,7 +308,7 @@ func TestDuplicateEventIDsAreAcknowledgedButNotApplied(t *testing.T) {
 	r := newRig(t)
 	id := "evt-1"
 	e := ev("job.failed", "j", "2026-03-04T10:00:00Z", "")
-	e.EventID = &id
+	e.EventID = id
 	r.at("2026-03-04T10:00:00Z")
 	if res := r.ingest(e, e); res.Inserted != 2 || res.Duplicates != 1 {
 		t.Fatalf("first: %+v", res)
@@ -353,7 +354,7 @@ func TestSecondInstanceDoesNotDoubleFire(t *testing.T) {
 func TestRetentionDeletesOnlyOldEventsInChunks(t *testing.T) {
 	r := newRig(t)
 	r.at("2026-03-01T00:00:00Z")
-	var evs []Event
+	var evs []telemetry.Event
 	for i := 0; i < 25; i++ {
 		evs = append(evs, ev("worker.message", "j", fmt.Sprintf("2026-01-01T00:00:%02dZ", i), ""))
 	}
@@ -420,11 +421,11 @@ func TestRetentionPrunedHeartbeatLeavesPresence(t *testing.T) {
 func TestInsertedIDsMatchRows(t *testing.T) {
 	r := newRig(t)
 	r.at("2026-03-04T10:00:00Z")
-	var evs []Event
+	var evs []telemetry.Event
 	for i := 0; i < 300; i++ {
 		e := ev("worker.message", fmt.Sprintf("job-%d", i%7), fmt.Sprintf("2026-03-04T09:%02d:%02dZ", i/60, i%60), "")
 		id := fmt.Sprintf("id-%d", i%250) // 50 repeats inside the batch
-		e.EventID = &id
+		e.EventID = id
 		e.Message = id
 		evs = append(evs, e)
 	}
@@ -467,7 +468,7 @@ func TestHourlyCountsMaintainedAtIngest(t *testing.T) {
 	r.at("2026-03-04T12:30:00Z")
 	id := "once"
 	a := ev("worker.message", "j", "2026-03-04T11:10:00Z", "")
-	a.EventID = &id
+	a.EventID = id
 	warn := ev("worker.message", "j", "2026-03-04T12:05:00Z", "")
 	warn.Level = "WARN"
 	r.ingest(a, a, warn, ev("worker.message", "j", "2026-03-04T12:06:00Z", ""), ev("worker.message", "j", "2026-03-01T00:00:00Z", ""))

@@ -21,25 +21,6 @@ import (
 // ErrClosed is returned for work submitted after the writer stopped.
 var ErrClosed = errors.New("services: writer closed")
 
-// Event is one validated incoming event, before normalization.
-type Event struct {
-	EventID      *string
-	SourceType   string
-	EventType    string
-	Level        string
-	Message      string
-	EventAt      *string
-	JobName      *string
-	ScriptPath   *string
-	RunID        *string
-	ScheduledFor *string
-	Success      *bool
-	ReturnCode   *int64
-	DurationMs   *int64
-	// Metadata is a compact JSON object, or nil for {}.
-	Metadata json.RawMessage
-}
-
 // IngestResult is what one ingest request did.
 type IngestResult struct {
 	// Inserted counts the kept events, replays of a known eventId included.
@@ -156,7 +137,7 @@ func (w *Writer) Now() time.Time { return w.now() }
 // Record normalizes events, stores the kept ones and applies them to the state engine, all in
 // one transaction; it returns only after that transaction committed. receivedAt is the
 // request's single server timestamp.
-func (w *Writer) Record(ctx context.Context, events []Event, receivedAt time.Time) (IngestResult, error) {
+func (w *Writer) Record(ctx context.Context, events []telemetry.Event, receivedAt time.Time) (IngestResult, error) {
 	var res IngestResult
 	b := &batchWork{receivedMs: receivedAt.UnixMilli()}
 	recv := telemetry.ServerTime(receivedAt)
@@ -425,7 +406,7 @@ func (w *Writer) warnOffsetless(v string) {
 
 // normalize applies spec §5.2: trims, defaults and the drop rule. ok is false for a dropped
 // event. The returned metadata map is decoded only when the engine will read it.
-func normalize(in *Event, recv string, receivedAt time.Time) (models.TelemetryEvent, map[string]json.RawMessage, bool) {
+func normalize(in *telemetry.Event, recv string, receivedAt time.Time) (models.TelemetryEvent, map[string]json.RawMessage, bool) {
 	msg := strings.TrimSpace(in.Message)
 	typ := strings.TrimSpace(in.EventType)
 	if msg == "" || typ == "" {
@@ -445,7 +426,6 @@ func normalize(in *Event, recv string, receivedAt time.Time) (models.TelemetryEv
 		ReturnCode:   in.ReturnCode,
 		DurationMs:   in.DurationMs,
 		MetadataJSON: "{}",
-		EventID:      in.EventID,
 	}
 	if len(in.Metadata) > 0 {
 		row.MetadataJSON = string(in.Metadata)
@@ -453,12 +433,13 @@ func normalize(in *Event, recv string, receivedAt time.Time) (models.TelemetryEv
 	row.EventAt = recv
 	row.EventAtMs = receivedAt.UnixMilli()
 	row.ServerTimed = true
-	if in.EventAt != nil {
-		if s := strings.TrimSpace(*in.EventAt); s != "" {
-			row.EventAt = s
-			row.EventAtMs = store.EventMs(s, recv)
-			row.ServerTimed = false
-		}
+	if in.EventID != "" {
+		row.EventID = &in.EventID
+	}
+	if s := strings.TrimSpace(in.EventAt); s != "" {
+		row.EventAt = s
+		row.EventAtMs = store.EventMs(s, recv)
+		row.ServerTimed = false
 	}
 	var meta map[string]json.RawMessage
 	if row.JobName != nil || row.EventType == telemetry.EventChiefHeartbeat {

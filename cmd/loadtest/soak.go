@@ -1,43 +1,62 @@
 package main
 
 import (
-	"encoding/json"
 	"fmt"
 	"io"
 	"net/http"
+	"os"
 	"path/filepath"
+	"strconv"
+	"strings"
 	"sync"
 	"sync/atomic"
 	"time"
 )
 
-type runtimeSample struct {
-	Goroutines     int    `json:"goroutines"`
-	HeapAllocBytes uint64 `json:"heapAllocBytes"`
-	OpenFDs        int    `json:"openFDs"`
-	VmRSSKB        int64  `json:"vmRSSKB"`
-	VmHWMKB        int64  `json:"vmHWMKB"`
-	WriterGroups   int64  `json:"writerGroups"`
-	WriterRequests int64  `json:"writerRequests"`
+// procSample is what /proc tells of the monitor process: resident memory, its peak, threads
+// and open file descriptors.
+type procSample struct {
+	VmRSSKB, VmHWMKB, Threads int64
+	OpenFDs                   int
 }
 
-func sampleRuntime(base string) (runtimeSample, error) {
-	var s runtimeSample
-	res, err := client.Get(base + "/v1/runtime")
+func sampleProc(pid int) (procSample, error) {
+	s := procSample{VmRSSKB: -1, VmHWMKB: -1, Threads: -1, OpenFDs: -1}
+	b, err := os.ReadFile(fmt.Sprintf("/proc/%d/status", pid))
 	if err != nil {
 		return s, err
 	}
-	defer res.Body.Close()
-	err = json.NewDecoder(res.Body).Decode(&s)
-	return s, err
+	for _, line := range strings.Split(string(b), "\n") {
+		name, value, ok := strings.Cut(line, ":")
+		if !ok {
+			continue
+		}
+		f := strings.Fields(value)
+		if len(f) == 0 {
+			continue
+		}
+		n, _ := strconv.ParseInt(f[0], 10, 64)
+		switch name {
+		case "VmRSS":
+			s.VmRSSKB = n
+		case "VmHWM":
+			s.VmHWMKB = n
+		case "Threads":
+			s.Threads = n
+		}
+	}
+	if fds, err := os.ReadDir(fmt.Sprintf("/proc/%d/fd", pid)); err == nil {
+		s.OpenFDs = len(fds)
+	}
+	return s, nil
 }
 
-func (s runtimeSample) String() string {
-	return fmt.Sprintf("rss %5.1f MB  peak %5.1f MB  heap %5.1f MB  goroutines %4d  fds %3d",
-		float64(s.VmRSSKB)/1024, float64(s.VmHWMKB)/1024, float64(s.HeapAllocBytes)/(1<<20), s.Goroutines, s.OpenFDs)
+func (s procSample) String() string {
+	return fmt.Sprintf("rss %5.1f MB  peak %5.1f MB  threads %3d  fds %3d",
+		float64(s.VmRSSKB)/1024, float64(s.VmHWMKB)/1024, s.Threads, s.OpenFDs)
 }
 
-// soak runs mixed ingest, page loads and queries for d and reports memory, goroutines and
+// soak runs mixed ingest, page loads and queries for d and reports memory, threads and
 // open file descriptors at the start (after a one-minute warm-up) and at the end.
 func soak(o options, d time.Duration) error {
 	dir, err := tempDir()
@@ -112,7 +131,7 @@ func soak(o options, d time.Duration) error {
 	warm := min(time.Minute, d/5)
 	fmt.Printf("Soak for %s (warm-up %s)\n", d, warm)
 	time.Sleep(warm)
-	first, err := sampleRuntime(m.base)
+	first, err := sampleProc(m.cmd.Process.Pid)
 	if err != nil {
 		return err
 	}
@@ -120,22 +139,22 @@ func soak(o options, d time.Duration) error {
 	end := time.Now().Add(d - warm)
 	for time.Now().Before(end) {
 		time.Sleep(min(time.Minute, time.Until(end)))
-		s, err := sampleRuntime(m.base)
+		s, err := sampleProc(m.cmd.Process.Pid)
 		if err != nil {
 			return err
 		}
 		fmt.Printf("%s  %s  events %d  pages %d  queries %d  failures %d\n", time.Now().UTC().Format("15:04:05"), s,
 			acked.Load(), pages.Load(), queries.Load(), failures.Load())
 	}
-	last, err := sampleRuntime(m.base)
+	last, err := sampleProc(m.cmd.Process.Pid)
 	if err != nil {
 		return err
 	}
 	close(stop)
 	wg.Wait()
 	fmt.Printf("end    %s\n", last)
-	fmt.Printf("growth: rss %+.1f MB, goroutines %+d, fds %+d; %d events, %d page loads, %d queries, %d failures\n",
-		float64(last.VmRSSKB-first.VmRSSKB)/1024, last.Goroutines-first.Goroutines, last.OpenFDs-first.OpenFDs,
+	fmt.Printf("growth: rss %+.1f MB, threads %+d, fds %+d; %d events, %d page loads, %d queries, %d failures\n",
+		float64(last.VmRSSKB-first.VmRSSKB)/1024, last.Threads-first.Threads, last.OpenFDs-first.OpenFDs,
 		acked.Load(), pages.Load(), queries.Load(), failures.Load())
 	return nil
 }

@@ -142,47 +142,41 @@ type CheckLatest struct {
 	Latest *models.TelemetryEvent
 }
 
-// checkLatestRow is a row of ChecksWithLatest: the check, then the latest event's columns that
-// a summary shows (NULL when the check has none).
+// checkLatestRow is a row of ChecksWithLatest: the check, then its latest event's columns
+// prefixed e_ (NULL, so zero, when it has none).
 type checkLatestRow struct {
 	models.CheckState `gorm:"embedded"`
-	EID               *int64
-	EEventAt          *string
-	EEventType        *string
-	ELevel            *string
-	EMessage          *string
-	ESuccess          *bool
+	Latest            models.TelemetryEvent `gorm:"embedded;embeddedPrefix:e_"`
 }
 
-// ChecksWithLatest lists every check by job name (byte order) with the summary of its latest
-// event (time, type, level, message, success), in one query.
+// latestColumns selects every column of the latest event e as e_<column>.
+var latestColumns = func() string {
+	cols := strings.Split("id, "+eventColumns, ",")
+	for i, c := range cols {
+		c = strings.TrimSpace(c)
+		cols[i] = "e." + c + " AS e_" + c
+	}
+	return strings.Join(cols, ", ")
+}()
+
+// ChecksWithLatest lists every check by job name (byte order) with its latest event, in one
+// query.
 func (s *Store) ChecksWithLatest(ctx context.Context) ([]CheckLatest, error) {
 	var rows []checkLatestRow
-	err := s.db.WithContext(ctx).Table("check_states AS c").
-		Select("c.*, e.id AS e_id, e.event_at AS e_event_at, e.event_type AS e_event_type, e.level AS e_level, " +
-			"e.message AS e_message, e.success AS e_success").
+	err := s.db.WithContext(ctx).Table("check_states AS c").Select("c.*, "+latestColumns).
 		Joins("LEFT JOIN telemetry_events AS e ON e.id = c.latest_event_id").
 		Order(s.dialect.byteOrder("c.job_name")).Scan(&rows).Error
 	if err != nil {
 		return nil, wrap("checks with latest events", err)
 	}
 	out := make([]CheckLatest, len(rows))
-	for i, r := range rows {
-		out[i].Check = r.CheckState
-		if r.EID != nil {
-			job := r.JobName
-			out[i].Latest = &models.TelemetryEvent{ID: *r.EID, EventAt: deref(r.EEventAt), EventType: deref(r.EEventType),
-				Level: deref(r.ELevel), Message: deref(r.EMessage), Success: r.ESuccess, JobName: &job}
+	for i := range rows {
+		out[i].Check = rows[i].CheckState
+		if rows[i].Latest.ID != 0 {
+			out[i].Latest = &rows[i].Latest
 		}
 	}
 	return out, nil
-}
-
-func deref(s *string) string {
-	if s == nil {
-		return ""
-	}
-	return *s
 }
 
 // StatusCount is one row of a GROUP BY count.

@@ -75,6 +75,8 @@ type Batch struct {
 type IngestResponse struct {
 	Inserted int `json:"inserted"`
 	Dropped  int `json:"dropped"`
+	// Duplicates counts accepted events whose eventId was already stored (additive).
+	Duplicates int `json:"duplicates,omitempty"`
 }
 
 // ServerTimeLayout is the monitor's timestamp format: UTC, milliseconds, literal Z (24 chars),

@@ -1,4 +1,4 @@
-package handlers
+package telemetry
 
 import (
 	"bytes"
@@ -12,41 +12,28 @@ import (
 	"unicode/utf8"
 
 	"github.com/go-playground/validator/v10"
-	"github.com/gulag/chief-monitor/internal/telemetry"
-	"github.com/gulag/chief-monitor/services"
 )
 
-// validationDetails is the zod-shaped "details" of a 400, plus an additive "issues" list that
-// names every failing field by its full path.
-type validationDetails struct {
-	FormErrors  []string            `json:"formErrors"`
-	FieldErrors map[string][]string `json:"fieldErrors"`
-	Issues      []issue             `json:"issues,omitempty"`
-}
+// The monitor decodes every incoming event here, once, into an Event: type checks in the
+// original's (zod's) wording first, then the values through the validator, then the input
+// limits. Producers never need this; they build Events and send them.
 
-type issue struct {
-	Path    string `json:"path"`
-	Message string `json:"message"`
-}
+// IssueKind separates type and enum problems from length problems: a batch collapses the
+// former to "Invalid input" like the original's union schema did.
+type IssueKind int
 
-type validationError struct {
-	Error   string            `json:"error"`
-	Details validationDetails `json:"details"`
-}
-
-// issueKind separates type and enum problems from length problems: a batch collapses the
-// former to "Invalid input" like the reference's union schema did.
-type issueKind int
-
+// Issue kinds.
 const (
-	kindType issueKind = iota
-	kindLength
+	IssueType IssueKind = iota
+	IssueLength
 )
 
-type fieldIssue struct {
-	field   string // top-level field name, "" for the body as a whole
-	message string
-	kind    issueKind
+// Issue is one problem of a decoded event: the top-level field ("" for the event as a whole),
+// the message in the original's wording, and its kind.
+type Issue struct {
+	Field   string
+	Message string
+	Kind    IssueKind
 }
 
 // eventInput is an event after type checks; the validator checks its values.
@@ -67,6 +54,10 @@ type eventInput struct {
 	Metadata     []byte  `json:"metadata"`
 }
 
+// validate checks decoded events; it caches what it learns of eventInput, and is safe for
+// concurrent use.
+var validate = newValidator()
+
 func newValidator() *validator.Validate {
 	v := validator.New(validator.WithRequiredStructEnabled())
 	v.RegisterTagNameFunc(func(f reflect.StructField) string {
@@ -76,7 +67,9 @@ func newValidator() *validator.Validate {
 	return v
 }
 
-func jsonType(raw json.RawMessage) string {
+// JSONType names the JSON type of raw as JavaScript's typeof would in the original's messages
+// ("undefined" when raw is empty).
+func JSONType(raw json.RawMessage) string {
 	raw = bytes.TrimSpace(raw)
 	if len(raw) == 0 {
 		return "undefined"
@@ -97,37 +90,37 @@ func jsonType(raw json.RawMessage) string {
 	}
 }
 
-// decodeEvent type-checks one event object and validates its values. It returns the event
-// ready for the writer, or the issues found.
-func (h *Handler) decodeEvent(raw json.RawMessage) (services.Event, []fieldIssue) {
-	if t := jsonType(raw); t != "object" {
-		return services.Event{}, []fieldIssue{{message: "Expected object, received " + t, kind: kindType}}
+// DecodeEvent type-checks one event object and validates its values. It returns the event,
+// or the issues found.
+func DecodeEvent(raw json.RawMessage) (Event, []Issue) {
+	if t := JSONType(raw); t != "object" {
+		return Event{}, []Issue{{Message: "Expected object, received " + t, Kind: IssueType}}
 	}
 	var m map[string]json.RawMessage
 	if err := json.Unmarshal(raw, &m); err != nil {
-		return services.Event{}, []fieldIssue{{message: "Invalid JSON object", kind: kindType}}
+		return Event{}, []Issue{{Message: "Invalid JSON object", Kind: IssueType}}
 	}
 	var in eventInput
-	var issues []fieldIssue
+	var issues []Issue
 	str := func(name string, required bool) (string, *string) {
 		v, ok := m[name]
 		if !ok {
 			if required {
-				issues = append(issues, fieldIssue{field: name, message: "Required", kind: kindType})
+				issues = append(issues, Issue{Field: name, Message: "Required", Kind: IssueType})
 			}
 			return "", nil
 		}
-		if t := jsonType(v); t != "string" {
-			issues = append(issues, fieldIssue{field: name, message: "Expected string, received " + t, kind: kindType})
+		if t := JSONType(v); t != "string" {
+			issues = append(issues, Issue{Field: name, Message: "Expected string, received " + t, Kind: IssueType})
 			return "", nil
 		}
 		var s string
 		if err := json.Unmarshal(v, &s); err != nil {
-			issues = append(issues, fieldIssue{field: name, message: "Invalid string", kind: kindType})
+			issues = append(issues, Issue{Field: name, Message: "Invalid string", Kind: IssueType})
 			return "", nil
 		}
 		if msg := textProblem(name, s); msg != "" {
-			issues = append(issues, fieldIssue{field: name, message: msg, kind: kindLength})
+			issues = append(issues, Issue{Field: name, Message: msg, Kind: IssueLength})
 			return "", nil
 		}
 		return s, &s
@@ -143,8 +136,8 @@ func (h *Handler) decodeEvent(raw json.RawMessage) (services.Event, []fieldIssue
 	_, in.RunID = str("runId", false)
 	_, in.ScheduledFor = str("scheduledFor", false)
 	if v, ok := m["success"]; ok {
-		if t := jsonType(v); t != "boolean" {
-			issues = append(issues, fieldIssue{field: "success", message: "Expected boolean, received " + t, kind: kindType})
+		if t := JSONType(v); t != "boolean" {
+			issues = append(issues, Issue{Field: "success", Message: "Expected boolean, received " + t, Kind: IssueType})
 		} else {
 			b := bytes.HasPrefix(bytes.TrimSpace(v), []byte("t"))
 			in.Success = &b
@@ -160,33 +153,33 @@ func (h *Handler) decodeEvent(raw json.RawMessage) (services.Event, []fieldIssue
 		}
 		n, msg := parseInteger(v)
 		if msg != "" {
-			issues = append(issues, fieldIssue{field: f.name, message: msg, kind: kindType})
+			issues = append(issues, Issue{Field: f.name, Message: msg, Kind: IssueType})
 			continue
 		}
 		*f.dst = &n
 	}
 	if v, ok := m["metadata"]; ok {
-		if t := jsonType(v); t != "object" {
-			issues = append(issues, fieldIssue{field: "metadata", message: "Expected object, received " + t, kind: kindType})
+		if t := JSONType(v); t != "object" {
+			issues = append(issues, Issue{Field: "metadata", Message: "Expected object, received " + t, Kind: IssueType})
 		} else {
 			var buf bytes.Buffer
 			if err := json.Compact(&buf, v); err != nil {
-				issues = append(issues, fieldIssue{field: "metadata", message: "Invalid JSON object", kind: kindType})
+				issues = append(issues, Issue{Field: "metadata", Message: "Invalid JSON object", Kind: IssueType})
 			} else if msg := metadataProblem(buf.Bytes()); msg != "" {
-				issues = append(issues, fieldIssue{field: "metadata", message: msg, kind: kindLength})
+				issues = append(issues, Issue{Field: "metadata", Message: msg, Kind: IssueLength})
 			} else {
 				in.Metadata = buf.Bytes()
 			}
 		}
 	}
-	if err := h.validate.Struct(&in); err != nil {
+	if err := validate.Struct(&in); err != nil {
 		var verrs validator.ValidationErrors
 		if !errors.As(err, &verrs) {
-			return services.Event{}, []fieldIssue{{message: err.Error(), kind: kindType}}
+			return Event{}, []Issue{{Message: err.Error(), Kind: IssueType}}
 		}
 		typed := map[string]bool{}
 		for _, is := range issues {
-			typed[is.field] = true
+			typed[is.Field] = true
 		}
 		for _, fe := range verrs {
 			if !typed[fe.Field()] { // a field with a type error has no value to check
@@ -195,16 +188,22 @@ func (h *Handler) decodeEvent(raw json.RawMessage) (services.Event, []fieldIssue
 		}
 	}
 	if len(issues) > 0 {
-		return services.Event{}, issues
+		return Event{}, issues
 	}
-	return services.Event{EventID: in.EventID, SourceType: in.SourceType, EventType: in.EventType, Level: in.Level,
-		Message: in.Message, EventAt: in.EventAt, JobName: in.JobName, ScriptPath: in.ScriptPath, RunID: in.RunID,
-		ScheduledFor: in.ScheduledFor, Success: in.Success, ReturnCode: in.ReturnCode, DurationMs: in.DurationMs,
-		Metadata: in.Metadata}, nil
+	ev := Event{SourceType: in.SourceType, EventType: in.EventType, Level: in.Level, Message: in.Message,
+		JobName: in.JobName, ScriptPath: in.ScriptPath, RunID: in.RunID, ScheduledFor: in.ScheduledFor,
+		Success: in.Success, ReturnCode: in.ReturnCode, DurationMs: in.DurationMs, Metadata: in.Metadata}
+	if in.EventID != nil {
+		ev.EventID = *in.EventID
+	}
+	if in.EventAt != nil {
+		ev.EventAt = *in.EventAt
+	}
+	return ev, nil
 }
 
 // translate renders a validator error in the reference's (zod 3) wording.
-func translate(fe validator.FieldError) fieldIssue {
+func translate(fe validator.FieldError) Issue {
 	field := fe.Field()
 	switch fe.Tag() {
 	case "oneof":
@@ -212,14 +211,14 @@ func translate(fe validator.FieldError) fieldIssue {
 		for i, o := range opts {
 			opts[i] = "'" + o + "'"
 		}
-		return fieldIssue{field: field, kind: kindType, message: fmt.Sprintf("Invalid enum value. Expected %s, received '%v'",
+		return Issue{Field: field, Kind: IssueType, Message: fmt.Sprintf("Invalid enum value. Expected %s, received '%v'",
 			strings.Join(opts, " | "), fe.Value())}
 	case "min":
-		return fieldIssue{field: field, kind: kindLength, message: "String must contain at least " + fe.Param() + " character(s)"}
+		return Issue{Field: field, Kind: IssueLength, Message: "String must contain at least " + fe.Param() + " character(s)"}
 	case "max":
-		return fieldIssue{field: field, kind: kindLength, message: "String must contain at most " + fe.Param() + " character(s)"}
+		return Issue{Field: field, Kind: IssueLength, Message: "String must contain at most " + fe.Param() + " character(s)"}
 	}
-	return fieldIssue{field: field, kind: kindType, message: "Invalid input"}
+	return Issue{Field: field, Kind: IssueType, Message: "Invalid input"}
 }
 
 // textProblem checks a decoded string field against the input limits: no NUL (PostgreSQL text
@@ -229,10 +228,10 @@ func textProblem(field, s string) string {
 	if strings.IndexByte(s, 0) >= 0 {
 		return "String must not contain NUL (U+0000)"
 	}
-	limit := telemetry.MaxTextBytes
+	limit := MaxTextBytes
 	switch field {
 	case "message":
-		limit = telemetry.MaxMessageBytes
+		limit = MaxMessageBytes
 	case "eventId":
 		return "" // its 128-character rule (the validator's) is already tighter
 	}
@@ -247,8 +246,8 @@ func textProblem(field, s string) string {
 // outside strings it counts brackets, inside them it looks for the \u0000 escape (valid JSON
 // holds no raw NUL). Invalid UTF-8, which json.Valid lets through, would fail on PostgreSQL.
 func metadataProblem(b []byte) string {
-	if len(b) > telemetry.MaxMetadataBytes {
-		return "Metadata must be at most " + strconv.Itoa(telemetry.MaxMetadataBytes) + " bytes of JSON"
+	if len(b) > MaxMetadataBytes {
+		return "Metadata must be at most " + strconv.Itoa(MaxMetadataBytes) + " bytes of JSON"
 	}
 	if !utf8.Valid(b) {
 		return "Metadata must be valid UTF-8"
@@ -265,8 +264,8 @@ func metadataProblem(b []byte) string {
 			inString = !inString
 		case inString:
 		case c == '{' || c == '[':
-			if depth++; depth > telemetry.MaxMetadataDepth {
-				return "Metadata must nest at most " + strconv.Itoa(telemetry.MaxMetadataDepth) + " levels deep"
+			if depth++; depth > MaxMetadataDepth {
+				return "Metadata must nest at most " + strconv.Itoa(MaxMetadataDepth) + " levels deep"
 			}
 		case c == '}' || c == ']':
 			depth--
@@ -278,7 +277,7 @@ func metadataProblem(b []byte) string {
 // parseInteger accepts a JSON number with an integral value that fits in 53 bits, as a
 // JavaScript integer would.
 func parseInteger(v json.RawMessage) (int64, string) {
-	if t := jsonType(v); t != "number" {
+	if t := JSONType(v); t != "number" {
 		return 0, "Expected number, received " + t
 	}
 	s := string(bytes.TrimSpace(v))
@@ -299,18 +298,4 @@ func parseInteger(v json.RawMessage) (int64, string) {
 		return 0, "Number must be a safe integer"
 	}
 	return int64(f), ""
-}
-
-// singleDetails builds the details of a rejected single event.
-func singleDetails(issues []fieldIssue) validationDetails {
-	d := validationDetails{FormErrors: []string{}, FieldErrors: map[string][]string{}}
-	for _, is := range issues {
-		if is.field == "" {
-			d.FormErrors = append(d.FormErrors, is.message)
-			continue
-		}
-		d.FieldErrors[is.field] = append(d.FieldErrors[is.field], is.message)
-		d.Issues = append(d.Issues, issue{Path: is.field, Message: is.message})
-	}
-	return d
 }

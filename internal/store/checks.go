@@ -163,7 +163,7 @@ var latestColumns = func() string {
 // query.
 func (s *Store) ChecksWithLatest(ctx context.Context) ([]CheckLatest, error) {
 	var rows []checkLatestRow
-	err := s.db.WithContext(ctx).Table("check_states AS c").Select("c.*, "+latestColumns).
+	err := s.db.WithContext(ctx).Table("check_states AS c").Select("c.*, " + latestColumns).
 		Joins("LEFT JOIN telemetry_events AS e ON e.id = c.latest_event_id").
 		Order(s.dialect.byteOrder("c.job_name")).Scan(&rows).Error
 	if err != nil {

@@ -219,7 +219,7 @@ func (e *engine) nextScheduled(c *models.CheckState, ev *models.TelemetryEvent, 
 		return nil
 	}
 	var next string
-	if raw, ok := meta["next_run_at"]; ok {
+	if raw, ok := meta[telemetry.MetaNextRunAt]; ok {
 		_ = json.Unmarshal(raw, &next) // a non-string leaves next empty, which clears the expectation
 	}
 	next = strings.TrimSpace(next)

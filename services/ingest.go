@@ -4,22 +4,14 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
-	"errors"
 	"fmt"
-	"log/slog"
-	"runtime"
 	"strings"
-	"sync"
-	"sync/atomic"
 	"time"
 
 	"github.com/gulag/chief-monitor/internal/store"
 	"github.com/gulag/chief-monitor/internal/telemetry"
 	"github.com/gulag/chief-monitor/models"
 )
-
-// ErrClosed is returned for work submitted after the writer stopped.
-var ErrClosed = errors.New("services: writer closed")
 
 // IngestResult is what one ingest request did.
 type IngestResult struct {
@@ -31,62 +23,6 @@ type IngestResult struct {
 	Duplicates int
 }
 
-// AlertHook receives the alerts a committed transaction opened.
-type AlertHook func(alerts []models.Alert)
-
-// Writer owns every write of the state engine: one goroutine that takes whatever requests are
-// waiting, applies them in arrival order in ONE transaction, commits, and only then answers
-// each request (group commit). Other writes (evaluator passes, retention chunks) run through it
-// too, so no two state changes ever interleave.
-type Writer struct {
-	st       *store.Store
-	log      *slog.Logger
-	now      func() time.Time
-	queue    chan work
-	maxGroup int
-	onAlerts AlertHook
-	outbox   OutboxFunc
-
-	mu     sync.RWMutex
-	closed bool
-	done   chan struct{}
-
-	tzOnce sync.Once
-	// cache holds check rows between transactions. Only this goroutine writes check_states in
-	// a single-process SQLite deployment, so the copy stays true; it is off for PostgreSQL,
-	// where other instances write too.
-	cache *checkCache
-
-	groups, grouped atomic.Int64
-	// arriving counts ingest requests that are being decoded and will submit shortly.
-	arriving atomic.Int64
-}
-
-// maxLinger bounds how long a group waits for requests still being decoded.
-const maxLinger = 500 * time.Microsecond
-
-// Arriving tells the writer an ingest request is on its way; call the returned function once
-// the request has been submitted or rejected. A group about to commit waits briefly for such
-// requests so they share its commit.
-func (w *Writer) Arriving() (done func()) {
-	if w == nil {
-		return func() {}
-	}
-	w.arriving.Add(1)
-	var once sync.Once
-	return func() { once.Do(func() { w.arriving.Add(-1) }) }
-}
-
-// Stats reports how many group transactions the writer committed and how many requests they
-// carried, for the runtime endpoint and the load tool.
-func (w *Writer) Stats() (groups, requests int64) { return w.groups.Load(), w.grouped.Load() }
-
-type work struct {
-	batch *batchWork
-	fn    func(*store.Tx) error
-	reply chan error
-}
-
 type batchWork struct {
 	receivedMs int64 // the request's receipt time, shared by its events
 	events     []models.TelemetryEvent
@@ -94,45 +30,6 @@ type batchWork struct {
 	duplicates int
 	opened     []models.Alert
 }
-
-// WriterOptions configure NewWriter.
-type WriterOptions struct {
-	// MaxGroupEvents caps the events committed in one transaction (default 5000).
-	MaxGroupEvents int
-	// QueueLen bounds waiting requests (default 1024).
-	QueueLen int
-}
-
-// NewWriter returns a Writer; call Run to start it.
-func NewWriter(st *store.Store, log *slog.Logger, opts WriterOptions) *Writer {
-	if opts.MaxGroupEvents <= 0 {
-		opts.MaxGroupEvents = 5000
-	}
-	if opts.QueueLen <= 0 {
-		opts.QueueLen = 1024
-	}
-	w := &Writer{st: st, log: log, now: utcNow, queue: make(chan work, opts.QueueLen),
-		maxGroup: opts.MaxGroupEvents, done: make(chan struct{})}
-	if st.Dialect() == store.SQLite {
-		w.cache = &checkCache{rows: map[string]models.CheckState{}}
-	}
-	return w
-}
-
-func utcNow() time.Time { return time.Now().UTC() }
-
-// SetClock replaces the writer's clock (tests).
-func (w *Writer) SetClock(now func() time.Time) { w.now = now }
-
-// OnAlerts registers the hook that hears of alerts opened by committed transactions.
-func (w *Writer) OnAlerts(h AlertHook) { w.onAlerts = h }
-
-// SetOutbox installs the function that queues an opened alert's deliveries in its transaction.
-// Call it before Run.
-func (w *Writer) SetOutbox(f OutboxFunc) { w.outbox = f }
-
-// Now returns the writer's current time.
-func (w *Writer) Now() time.Time { return w.now() }
 
 // Record normalizes events, stores the kept ones and applies them to the state engine, all in
 // one transaction; it returns only after that transaction committed. receivedAt is the
@@ -159,118 +56,6 @@ func (w *Writer) Record(ctx context.Context, events []telemetry.Event, receivedA
 	}
 	res.Duplicates = b.duplicates
 	return res, nil
-}
-
-// Do runs fn in its own write transaction on the writer goroutine.
-func (w *Writer) Do(ctx context.Context, fn func(*store.Tx) error) error {
-	return w.submit(ctx, work{fn: fn})
-}
-
-func (w *Writer) submit(ctx context.Context, wk work) error {
-	wk.reply = make(chan error, 1)
-	w.mu.RLock()
-	if w.closed {
-		w.mu.RUnlock()
-		return ErrClosed
-	}
-	select {
-	case w.queue <- wk:
-	case <-ctx.Done():
-		w.mu.RUnlock()
-		return ctx.Err()
-	}
-	w.mu.RUnlock()
-	// Once queued the work is applied whatever the caller does, so wait for its outcome.
-	return <-wk.reply
-}
-
-// do runs one arbitrary write transaction. It may change check rows behind the cache's back,
-// so the cache starts over afterwards.
-func (w *Writer) do(fn func(*store.Tx) error) error {
-	err := w.st.Write(context.Background(), fn)
-	w.cache.reset()
-	return err
-}
-
-// Close stops accepting work; Run finishes what is queued and returns.
-func (w *Writer) Close() {
-	w.mu.Lock()
-	if !w.closed {
-		w.closed = true
-		close(w.queue)
-	}
-	w.mu.Unlock()
-	<-w.done
-}
-
-// Run processes work until Close. It does not stop on ctx: queued writes always finish.
-func (w *Writer) Run() {
-	defer close(w.done)
-	for first := range w.queue {
-		if first.fn != nil {
-			first.reply <- w.do(first.fn)
-			continue
-		}
-		group := []work{first}
-		n := len(first.batch.events)
-		var next *work
-		yields := 0
-		opened := time.Now()
-	gather:
-		for n < w.maxGroup {
-			select {
-			case wk, ok := <-w.queue:
-				if !ok {
-					break gather
-				}
-				if wk.fn != nil {
-					next = &wk
-					break gather
-				}
-				group = append(group, wk)
-				n += len(wk.batch.events)
-			default:
-				// Let request goroutines that are about to submit run first: a bigger group
-				// costs one commit instead of several. While requests are still being decoded
-				// (Arriving), wait for them a little longer, never more than maxLinger.
-				if yields < 3 || (w.arriving.Load() > 0 && time.Since(opened) < maxLinger) {
-					yields++
-					runtime.Gosched()
-					continue
-				}
-				break gather
-			}
-		}
-		w.groups.Add(1)
-		w.grouped.Add(int64(len(group)))
-		w.commitGroup(group)
-		if next != nil {
-			next.reply <- w.do(next.fn)
-		}
-	}
-}
-
-// commitGroup applies every batch of the group in ONE transaction and answers each request
-// after the commit. If the group fails, each batch is retried alone, so one bad batch is
-// answered with its own error while the others still commit.
-func (w *Writer) commitGroup(group []work) {
-	err := w.applyGroup(group)
-	if err != nil && len(group) > 1 {
-		for _, wk := range group {
-			w.commitGroup([]work{wk})
-		}
-		return
-	}
-	var opened []models.Alert
-	for _, wk := range group {
-		if err == nil {
-			opened = append(opened, wk.batch.opened...)
-		}
-		wk.reply <- err
-	}
-	if len(opened) > 0 && w.onAlerts != nil {
-		w.onAlerts(opened)
-	}
 }
 
 // insertGroup stores every event of the group whose eventId is new (also within the group),
@@ -398,12 +183,6 @@ func engineView(ev *models.TelemetryEvent, receivedMs int64) *models.TelemetryEv
 	return &v
 }
 
-func (w *Writer) warnOffsetless(v string) {
-	w.tzOnce.Do(func() {
-		w.log.Warn("Timestamp without a UTC offset taken as UTC", "value", v)
-	})
-}
-
 // normalize applies spec §5.2: trims, defaults and the drop rule. ok is false for a dropped
 // event. The returned metadata map is decoded only when the engine will read it.
 func normalize(in *telemetry.Event, recv string, receivedAt time.Time) (models.TelemetryEvent, map[string]json.RawMessage, bool) {
@@ -451,8 +230,8 @@ func normalize(in *telemetry.Event, recv string, receivedAt time.Time) (models.T
 }
 
 // engineKeys are the metadata keys the state engine reads (ParseCheckPatch, job.next_scheduled).
-var engineKeys = [][]byte{[]byte("check_enabled"), []byte("alert_on_failure"), []byte("alert_on_miss"),
-	[]byte("grace_seconds"), []byte("next_run_at")}
+var engineKeys = [][]byte{[]byte(telemetry.MetaCheckEnabled), []byte(telemetry.MetaAlertOnFailure),
+	[]byte(telemetry.MetaAlertOnMiss), []byte(telemetry.MetaGraceSeconds), []byte(telemetry.MetaNextRunAt)}
 
 // engineReads reports whether metadata may hold a key the engine reads. Most events (worker
 // messages) hold none, and skipping their decode saves a map per event. A \u escape could

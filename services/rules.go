@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"github.com/gulag/chief-monitor/internal/store"
+	"github.com/gulag/chief-monitor/internal/telemetry"
 	"github.com/gulag/chief-monitor/models"
 )
 
@@ -31,16 +32,16 @@ type CheckPatch struct {
 // present with the default value, as the reference would have applied the default.
 func ParseCheckPatch(meta map[string]json.RawMessage) CheckPatch {
 	var p CheckPatch
-	if raw, ok := meta["check_enabled"]; ok {
+	if raw, ok := meta[telemetry.MetaCheckEnabled]; ok {
 		p.Enabled = ptr(parseBool(raw, true))
 	}
-	if raw, ok := meta["alert_on_failure"]; ok {
+	if raw, ok := meta[telemetry.MetaAlertOnFailure]; ok {
 		p.AlertOnFailure = ptr(parseBool(raw, true))
 	}
-	if raw, ok := meta["alert_on_miss"]; ok {
+	if raw, ok := meta[telemetry.MetaAlertOnMiss]; ok {
 		p.AlertOnMiss = ptr(parseBool(raw, true))
 	}
-	if raw, ok := meta["grace_seconds"]; ok {
+	if raw, ok := meta[telemetry.MetaGraceSeconds]; ok {
 		p.GraceSeconds = ptr(parseGrace(raw))
 	}
 	return p

@@ -83,7 +83,7 @@ func PingInterval(metadata []byte) *int64 {
 	if json.Unmarshal(metadata, &m) != nil {
 		return nil
 	}
-	raw, ok := m["ping_interval_seconds"]
+	raw, ok := m[telemetry.MetaPingIntervalSeconds]
 	if !ok {
 		return nil
 	}

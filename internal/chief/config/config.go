@@ -12,6 +12,7 @@ import (
 	"gopkg.in/yaml.v3"
 
 	"github.com/gulag/chief-monitor/internal/chief/schedule"
+	"github.com/gulag/chief-monitor/internal/telemetry"
 )
 
 // ErrInvalid is wrapped by every configuration error.
@@ -122,8 +123,8 @@ type Check struct {
 
 // Meta returns the check metadata every job-scoped event carries.
 func (c Check) Meta() map[string]any {
-	return map[string]any{"check_enabled": c.Enabled, "grace_seconds": c.GraceSeconds,
-		"alert_on_failure": c.AlertOnFailure, "alert_on_miss": c.AlertOnMiss}
+	return map[string]any{telemetry.MetaCheckEnabled: c.Enabled, telemetry.MetaGraceSeconds: c.GraceSeconds,
+		telemetry.MetaAlertOnFailure: c.AlertOnFailure, telemetry.MetaAlertOnMiss: c.AlertOnMiss}
 }
 
 // Default returns the settings used when chief.yaml says nothing.

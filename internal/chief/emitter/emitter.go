@@ -544,7 +544,7 @@ func (e *Emitter) Heartbeat(mode string, interval time.Duration) (stop func()) {
 	beat := func() {
 		e.Emit(telemetry.Event{SourceType: telemetry.SourceChief, EventType: telemetry.EventChiefHeartbeat,
 			Level: telemetry.LevelInfo, Message: fmt.Sprintf("Chief heartbeat (%s).", mode),
-			Metadata: telemetry.Metadata(map[string]any{"ping_interval_seconds": int(interval / time.Second), "mode": mode, "pid": os.Getpid()})})
+			Metadata: telemetry.Metadata(map[string]any{telemetry.MetaPingIntervalSeconds: int(interval / time.Second), "mode": mode, "pid": os.Getpid()})})
 	}
 	quit, done := make(chan struct{}), make(chan struct{})
 	go func() {

@@ -175,7 +175,7 @@ func (r *Runner) RunJob(ctx context.Context, job *config.Job, scheduledFor time.
 		ev = telemetry.Event{Message: fmt.Sprintf("Next run for %s: %s", job.Name, nextAt)}
 	}
 	ev.EventType, ev.Level = telemetry.EventJobNextScheduled, telemetry.LevelInfo
-	jr.emit(ev, map[string]any{"next_run_at": nextAt}, true)
+	jr.emit(ev, map[string]any{telemetry.MetaNextRunAt: nextAt}, true)
 	return success
 }
 
@@ -228,7 +228,7 @@ func (jr *jobRun) runScript(ctx context.Context, i int, s *config.Script) Result
 	if res.ErrorKind != "" {
 		errKind = res.ErrorKind
 	}
-	jr.emit(done, map[string]any{"error": errKind, "stdout_preview": preview(res.Stdout), "stderr_preview": preview(res.Stderr)}, true)
+	jr.emit(done, map[string]any{"error": errKind, telemetry.MetaStdoutPreview: preview(res.Stdout), telemetry.MetaStderrPreview: preview(res.Stderr)}, true)
 	return res
 }
 

@@ -109,7 +109,7 @@ func closeReason(body json.RawMessage) (string, *validationDetails) {
 }
 
 // closeAlert is POST /v1/alerts/:alertId/close. It records the reason and who closed the alert
-// (fix A7) and is idempotent.
+// and is idempotent.
 func (h *Handler) closeAlert(c *fiber.Ctx) error {
 	id, ok := alertIDParam(c)
 	if !ok {
@@ -138,7 +138,7 @@ type deliveryRow struct {
 	Status       string  `json:"status"`
 	ResponseCode *int64  `json:"responseCode"`
 	ErrorText    *string `json:"errorText"`
-	// Additive (issue 5): the channel instance, attempts so far, and when a PENDING row is due.
+	// Additive: the channel instance, attempts so far, and when a PENDING row is due.
 	Target        *string `json:"target"`
 	Attempt       int64   `json:"attempt"`
 	NextAttemptAt *string `json:"nextAttemptAt"`

@@ -12,7 +12,7 @@ import (
 	"github.com/gulag/chief-monitor/services"
 )
 
-// alerting holds the alert-delivery services of the settings endpoints (issue 5).
+// alerting holds the alert-delivery services of the settings endpoints.
 type alerting struct {
 	once     sync.Once
 	settings *services.Settings
@@ -43,7 +43,7 @@ func (h *Handler) AlertSettings() *services.Settings { s, _ := h.alertingDeps();
 // AlertNotifier returns the notifier (for test sends and the overview's health banner).
 func (h *Handler) AlertNotifier() *services.Notifier { _, n := h.alertingDeps(); return n }
 
-// emailSettingsResponse is the body of spec §4.10 and §4.11, keys in order.
+// emailSettingsResponse is the settings body, keys in the original's order.
 type emailSettingsResponse struct {
 	Recipients         []string `json:"recipients"`
 	EnabledAlertTypes  []string `json:"enabledAlertTypes"`
@@ -62,7 +62,7 @@ func (h *Handler) getEmailSettings(c *fiber.Ctx) error {
 
 const alertTypeList = "'FAILURE' | 'MISSED' | 'RECOVERY'"
 
-// decodeEmailSettings is step 1 of spec §4.11 with zod 3's messages.
+// decodeEmailSettings type-checks the settings body with zod 3's messages.
 func decodeEmailSettings(body json.RawMessage) (recipients, types []string, details *validationDetails) {
 	d := validationDetails{FormErrors: []string{}, FieldErrors: map[string][]string{}}
 	add := func(field, path, msg string) {
@@ -184,7 +184,7 @@ func writeTestResult(c *fiber.Ctx, r services.TestResult) error {
 	return writeJSON(c, r.HTTPStatus, body)
 }
 
-// testEmail is POST /v1/settings/alerts/email/test (spec §4.12, rate limited: fix D10).
+// testEmail is POST /v1/settings/alerts/email/test.
 func (h *Handler) testEmail(c *fiber.Ctx) error {
 	r, err := h.AlertNotifier().SendTestEmail(c.UserContext(), requestedBy(c), h.now())
 	if err != nil {

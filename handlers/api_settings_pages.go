@@ -14,7 +14,7 @@ import (
 	"github.com/gulag/chief-monitor/views"
 )
 
-// ---- alert delivery on the dashboard (issue 5) ----
+// ---- alert delivery on the dashboard ----
 
 // deliveryPageRoutes registers the settings-page forms of the webhook and Slack channels, the
 // test buttons, and the overview's delivery banner. Call it behind requireViewer.

@@ -83,7 +83,7 @@ func newSettingsAPI(t *testing.T, withProvider bool) *settingsRig {
 
 const key = "x-api-key"
 
-// TestEmailSettingsContract is spec §4.10–4.11 and acceptance item 12.
+// TestEmailSettingsContract: the e-mail settings API as the original answered it.
 func TestEmailSettingsContract(t *testing.T) {
 	r := newSettingsAPI(t, true)
 	r.want(r.do("GET", "/v1/settings/alerts/email", "", key, "key"), 200,
@@ -136,7 +136,7 @@ func TestEmailSettingsContract(t *testing.T) {
 		`{"recipients":["ops@example.org"],"enabledAlertTypes":["FAILURE"],"providerConfigured":true}`)
 }
 
-// TestEmailTestEndpoint: 400, 400, 200, 502 in the §4.12 cases, then the D10 rate limit.
+// TestEmailTestEndpoint: 400, 400, 200, 502 in the original's cases, then the rate limit.
 func TestEmailTestEndpoint(t *testing.T) {
 	off := newSettingsAPI(t, false)
 	off.want(off.do("POST", "/v1/settings/alerts/email/test", `{}`, key, "key"), 400,

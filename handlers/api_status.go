@@ -16,7 +16,7 @@ type healthResponse struct {
 	DBPath  string `json:"dbPath"`
 }
 
-// health is GET /v1/health: always open. dbPath reports only the file's base name (fix D5).
+// health is GET /v1/health: always open. dbPath reports only the file's base name.
 func (h *Handler) health(c *fiber.Ctx) error {
 	if c.Method() != fiber.MethodGet && c.Method() != fiber.MethodHead {
 		return h.apiNotFound(c)

@@ -113,7 +113,7 @@ func TestHealthIsOpenAndReportsBaseName(t *testing.T) {
 	r.want(r.do("POST", "/v1/health", ""), 404, `{"error":"Not found"}`)
 }
 
-// TestGateMatrix covers spec §3.4: 4 configurations × {ingest, read} × {none, wrong key, right key, session}.
+// TestGateMatrix covers the /v1 gate: 4 configurations × {ingest, read} × {none, wrong key, right key, session}.
 func TestGateMatrix(t *testing.T) {
 	type cfg struct {
 		auth bool
@@ -162,15 +162,15 @@ func TestGateMatrix(t *testing.T) {
 
 func TestGateDetails(t *testing.T) {
 	r := newAPI(t, Options{AuthEnabled: true, APIKey: "k", IngestAPIKey: "ingest-only"})
-	// C9: a trailing slash or other case still gets the ingest rule.
+	// a trailing slash or other case still gets the ingest rule.
 	r.want(r.do("POST", "/v1/events/", minimal, "x-api-key", "ingest-only"), 202, `{"inserted":1,"dropped":0}`)
 	r.want(r.do("POST", "/V1/Events/Batch", "[]", "x-api-key", "ingest-only"), 202, `{"inserted":0,"dropped":0}`)
-	// D1: the ingest key opens nothing else.
+	// the ingest key opens nothing else.
 	r.want(r.do("GET", "/v1/events", "", "x-api-key", "ingest-only"), 401, `{"error":"Unauthorized"}`)
 	// 401 comes before 404 on unknown /v1 paths; with credentials it is a JSON 404.
 	r.want(r.do("GET", "/v1/nope", ""), 401, `{"error":"Unauthorized"}`)
 	r.want(r.do("GET", "/v1/nope", "", "x-api-key", "k"), 404, `{"error":"Not found"}`)
-	// D4: a session write needs a same-site Origin; a key write does not.
+	// a session write needs a same-site Origin; a key write does not.
 	r.wantContains(r.do("POST", "/v1/alerts/1/close", "{}", "Cookie", "ok", "Origin", "https://evil.example"), 403, "Invalid origin")
 	r.wantContains(r.do("POST", "/v1/alerts/1/close", "{}", "Cookie", "ok"), 403, "Missing Origin")
 	r.want(r.do("POST", "/v1/alerts/1/close", "{}", "Cookie", "ok", "Origin", "http://example.com"), 404, `{"error":"Alert not found","alertId":1}`)
@@ -279,7 +279,7 @@ func TestQueriesAndShapes(t *testing.T) {
 	if got := r.do("GET", "/v1/events?from=2026-03-04T09:45:00Z", ""); strings.Contains(got.body, "slow") || !strings.Contains(got.body, `"hb"`) {
 		t.Fatalf("from filter: %s", got.body)
 	}
-	// Pagination: fallbacks, clamps and echoes (spec §3.6).
+	// Pagination: fallbacks, clamps and echoes.
 	for q, want := range map[string]string{"limit=0": `"limit":100,"offset":0`, "limit=-5": `"limit":100`, "limit=abc": `"limit":100`,
 		"limit=1&limit=2": `"limit":100`, "limit=5000": `"limit":1000`, "limit=25abc&offset=1.9": `"limit":25,"offset":1`,
 		"offset=2000000": `"offset":1000000`,

@@ -26,7 +26,7 @@ var _ Sessions = (*Handler)(nil)
 type viewer struct {
 	email     string
 	sessionID string
-	// open is true when auth is disabled and the pages are open to anyone (spec §9.9).
+	// open is true when auth is disabled and the pages are open to anyone.
 	open bool
 }
 
@@ -35,7 +35,7 @@ func viewerFrom(c *fiber.Ctx) (viewer, bool) {
 	return v, ok
 }
 
-// sessionCookieName is Better Auth's cookie name (spec §9.3).
+// sessionCookieName is Better Auth's cookie name.
 func (h *Handler) sessionCookieName() string {
 	if h.opts.SecureCookies {
 		return "__Secure-better-auth.session_token"
@@ -93,7 +93,7 @@ func (h *Handler) clearSessionCookie(c *fiber.Ctx) {
 		HTTPOnly: true, Secure: h.opts.SecureCookies, SameSite: fiber.CookieSameSiteLaxMode})
 }
 
-// requireViewer guards every dashboard page and partial (spec §9.9): a session, or the open
+// requireViewer guards every dashboard page and partial: a session, or the open
 // mode when auth is disabled without an API key; otherwise a redirect to /login (HX-Redirect
 // for htmx), or the explanation page when auth is off but a key protects the data.
 func (h *Handler) requireViewer(c *fiber.Ctx) error {
@@ -211,7 +211,7 @@ func (h *Handler) clientMeta(c *fiber.Ctx) services.ClientMeta {
 
 func utilsCopy(s string) string { return strings.Clone(s) }
 
-// ---- /api/auth (spec §9.4) ----
+// ---- /api/auth ----
 
 // authError is the {code, message} error body of /api/auth.
 type authError struct {
@@ -249,7 +249,7 @@ func toAPIUser(u models.User) apiUser {
 		CreatedAt: u.CreatedAt, UpdatedAt: u.UpdatedAt}
 }
 
-// authOriginCheck applies spec §9.7 to a POST under /api/auth; a non-nil result is the 403
+// authOriginCheck checks the origin of a POST under /api/auth; a non-nil result is the 403
 // body to send.
 func (h *Handler) authOriginCheck(c *fiber.Ctx) *authError {
 	hasCookies := len(c.Request().Header.Peek(fiber.HeaderCookie)) > 0

@@ -326,7 +326,7 @@ func TestSignInRateLimit(t *testing.T) {
 	// An invalid e-mail is refused before the (slow) password check but still counts.
 	bad := url.Values{"_csrf": {tok}, "email": {"not-an-email"}, "password": {"wrong-password"}}
 	for i := 0; i < 5; i++ {
-		// A forged X-Forwarded-For from an untrusted peer does not buy new attempts (fix D7).
+		// A forged X-Forwarded-For from an untrusted peer does not buy new attempts.
 		if p := r.do("POST", "/login", bad, "Origin", sameOrigin, "X-Forwarded-For", "10.0.0."+string(rune('1'+i))); p.status != 400 {
 			t.Fatalf("attempt %d: got %d", i+1, p.status)
 		}
@@ -413,7 +413,7 @@ func TestSettingsForm(t *testing.T) {
 		!strings.Contains(p.testid("error-banner").Text(), "Invalid recipient email: not-an-email") {
 		t.Fatalf("invalid: got %d %s", p.status, p.body)
 	}
-	// The UI's x@y.z shape passes, but the server's check (spec §4.11) rejects a one-letter TLD.
+	// The UI's x@y.z shape passes, but the server's check rejects a one-letter TLD.
 	bad = url.Values{"_csrf": {tok}, "recipients": {"ops@example.com\na@b.c"}}
 	if p := r.do("POST", "/settings", bad, "Origin", sameOrigin); p.status != 400 ||
 		!strings.Contains(p.testid("error-banner").Text(), "Invalid recipient email: a@b.c") {
@@ -431,7 +431,7 @@ func TestSettingsForm(t *testing.T) {
 	if p.testid("settings-notice").Text() != "Email alert settings saved." || p.doc.Find("textarea").Text() != "ops@example.com\nb@example.com" {
 		t.Errorf("after save: %s", p.body)
 	}
-	// A stored row is read leniently, as the API reads it (spec §4.10).
+	// A stored row is read leniently, as the API reads it.
 	if err := r.st.Write(context.Background(), func(tx *store.Tx) error {
 		return tx.PutConfig(store.KeyEmailSettings,
 			`{"recipients":[" Ops@Example.com ",5,"a@b.c"],"enabledAlertTypes":[" recovery "]}`, "2026-03-04T10:00:00.000Z")
@@ -527,7 +527,7 @@ func TestAPIAuthEndpoints(t *testing.T) {
 		t.Errorf("/v1 read with a session: got %d", p.status)
 	}
 	if p := jsonPost("/v1/alerts/1/close", `{}`); p.status != 403 {
-		t.Errorf("/v1 write with a session and no Origin: got %d, want 403 (D4)", p.status)
+		t.Errorf("/v1 write with a session and no Origin: got %d, want 403", p.status)
 	}
 	if p := jsonPost("/v1/alerts/1/close", `{}`, "Origin", sameOrigin); p.status != 404 {
 		t.Errorf("/v1 write with a session and Origin: got %d, want 404 (no such alert)", p.status)

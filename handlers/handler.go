@@ -32,7 +32,7 @@ type Options struct {
 	// a tracker of the handler's own, logging to Logger.
 	Storage *services.StorageHealth
 
-	// ---- dashboard and browser sign-in (issue 4) ----
+	// ---- dashboard and browser sign-in ----
 
 	// Auth is the browser sign-in service; nil when MONITOR_AUTH_ENABLED=false.
 	Auth *services.Auth
@@ -40,7 +40,7 @@ type Options struct {
 	AuthSecret string
 	// SecureCookies is true behind https (base URL): __Secure- cookie names and Secure.
 	SecureCookies bool
-	// TrustedProxies are the IPs/CIDRs whose X-Forwarded-For is believed (fix D7).
+	// TrustedProxies are the IPs/CIDRs whose X-Forwarded-For is believed.
 	TrustedProxies []string
 	// BaseURL is the public origin, shown in setup hints.
 	BaseURL string
@@ -72,9 +72,9 @@ type Handler struct {
 	// bigBodies admits one large JSON body (over bigBodyBytes) at a time into parsing, so a
 	// flood of huge requests cannot starve small ones of CPU.
 	bigBodies chan struct{}
-	alerting  alerting // alert-delivery settings and notifier (issue 5), see api_settings.go
+	alerting  alerting // alert-delivery settings and notifier, see api_settings.go
 
-	// dashboard and browser sign-in (issue 4)
+	// dashboard and browser sign-in
 	auth         *services.Auth
 	csrfKey      []byte
 	proxies      []*net.IPNet

@@ -39,7 +39,7 @@ func actorFrom(c *fiber.Ctx) string {
 	return actorAnonymous
 }
 
-// parseBody implements spec §3.2 for every route: inflate gzip/deflate bodies, refuse a
+// parseBody reads the body of every route as the original did: inflate gzip/deflate bodies, refuse a
 // non-UTF-8 charset (415), and parse JSON bodies, rejecting malformed JSON and top-level
 // scalars (400) before any authentication.
 func (h *Handler) parseBody(c *fiber.Ctx) error {
@@ -124,7 +124,7 @@ func bodyJSON(c *fiber.Ctx) json.RawMessage {
 	return json.RawMessage("{}")
 }
 
-// apiSubPath is the canonical path below /v1: lower-cased, without a trailing slash (fix C9).
+// apiSubPath is the canonical path below /v1: lower-cased, without a trailing slash.
 func apiSubPath(path string) string {
 	p := strings.ToLower(path)
 	p = strings.TrimPrefix(p, "/v1")
@@ -134,7 +134,7 @@ func apiSubPath(path string) string {
 	return p
 }
 
-// gate is the /v1 auth gate of spec §3.4, in its order.
+// gate is the /v1 auth gate, its checks in the original's order.
 func (h *Handler) gate(c *fiber.Ctx) error {
 	sub := apiSubPath(c.Path())
 	if sub == "/health" {
@@ -178,7 +178,7 @@ func unauthorized(c *fiber.Ctx) error {
 }
 
 // checkSameOrigin refuses a session-authenticated write whose Origin (or Referer) is not this
-// service (fix D4). Safe methods pass.
+// service. Safe methods pass.
 func (h *Handler) checkSameOrigin(c *fiber.Ctx) error {
 	switch c.Method() {
 	case fiber.MethodGet, fiber.MethodHead, fiber.MethodOptions:

@@ -10,7 +10,7 @@ import (
 	"github.com/gulag/chief-monitor/views"
 )
 
-// Page sizes of the explorers (spec §10.7, §10.8) and the deepest page served.
+// Page sizes of the explorers and the deepest page served.
 const (
 	alertsPageSize = 25
 	eventsPageSize = 50

@@ -11,7 +11,7 @@ import (
 	"github.com/gulag/chief-monitor/views"
 )
 
-// overviewAlertsLimit is the size of the Recent Open Alerts table (spec §10.4).
+// overviewAlertsLimit is the size of the Recent Open Alerts table.
 const overviewAlertsLimit = 10
 
 // overviewPage is GET /.

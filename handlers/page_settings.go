@@ -25,7 +25,7 @@ func (h *Handler) settingsPage(c *fiber.Ctx) error {
 }
 
 // settingsForm loads the stored settings (defaults: no recipients, FAILURE and MISSED), read
-// leniently as GET /v1/settings/alerts/email reads them (spec §4.10), so both show the same.
+// leniently as GET /v1/settings/alerts/email reads them, so both show the same.
 func (h *Handler) settingsForm(c *fiber.Ctx) (views.SettingsFormProps, error) {
 	s, err := h.AlertSettings().Email(c.UserContext())
 	if err != nil {
@@ -43,7 +43,7 @@ func (h *Handler) formFor(c *fiber.Ctx, s services.EmailSettings) views.Settings
 		Enabled: enabled, CSRF: h.csrfToken(c)}
 }
 
-// parseSettingsForm applies the Settings page's rules (spec §10.9): split on commas and
+// parseSettingsForm applies the Settings page's rules: split on commas and
 // newlines, trim, lower-case, de-duplicate, at most 50, each a valid address; types in canonical order.
 func parseSettingsForm(recipients string, types [][]byte) (services.EmailSettings, string) {
 	s := services.EmailSettings{Recipients: []string{}, EnabledAlertTypes: []string{}}
@@ -60,7 +60,7 @@ func parseSettingsForm(recipients string, types [][]byte) (services.EmailSetting
 		return s, "Maximum recipients exceeded (50)."
 	}
 	for _, r := range s.Recipients {
-		// The server's check (spec §4.11) is the authority; it also covers the UI's x@y.z shape.
+		// The server's check is the authority; it also covers the UI's x@y.z shape.
 		if !services.ZodEmail(r) {
 			return s, "Invalid recipient email: " + r
 		}

@@ -51,7 +51,7 @@ func repeatedParamPage(name string) error {
 	return fiber.NewError(fiber.StatusBadRequest, "Query parameter "+name+": "+repeatedMessage)
 }
 
-// pageParam parses limit/offset as the reference does (spec §3.6): a single value's leading
+// pageParam parses limit/offset as the reference does: a single value's leading
 // integer, the fallback when missing, repeated, unparsable or <= 0, clamped to max.
 func pageParam(raw string, fallback, max int) int {
 	if raw == "" {

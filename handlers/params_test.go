@@ -34,7 +34,7 @@ func TestRepeatedFilterIsRefused(t *testing.T) {
 		r.want(r.do("GET", "/alerts?"+p+"=a&"+p+"=b", ""), 400, "Query parameter "+p+": Expected string, received array")
 		r.want(r.do("GET", "/partials/alerts/table?"+p+"=a&"+p+"=b", ""), 400, "")
 	}
-	// Once is fine, and so is a repeated page size (the reference's fallback, spec §3.6).
+	// Once is fine, and so is a repeated page size (the original's fallback).
 	if got := r.do("GET", "/v1/events?jobName=a", ""); got.status != 200 || strings.Contains(got.body, `"jobName":"b"`) {
 		t.Fatalf("single filter: %d %s", got.status, got.body)
 	}

@@ -61,7 +61,7 @@ func (h *Handler) recoverPanic(c *fiber.Ctx) (err error) {
 	return c.Next()
 }
 
-// ---- dashboard and browser sign-in (issue 4) ----
+// ---- dashboard and browser sign-in ----
 
 // dashboardRoutes registers the pages, their htmx partials, the form posts, sign-in and the
 // static assets. Everything after the requireViewer middleware needs a session (or the open

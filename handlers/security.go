@@ -12,7 +12,7 @@ import (
 	"github.com/gulag/chief-monitor/static"
 )
 
-// contentSecurityPolicy allows only this origin's scripts and styles: no inline code (fix D12).
+// contentSecurityPolicy allows only this origin's scripts and styles: no inline code.
 const contentSecurityPolicy = "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; " +
 	"frame-ancestors 'none'; form-action 'self'; base-uri 'none'"
 
@@ -50,7 +50,7 @@ func (h *Handler) initDashboard() {
 	h.assetVersion = static.Version()
 }
 
-// securityHeaders sets the browser hardening headers on every dashboard response (fix D12).
+// securityHeaders sets the browser hardening headers on every dashboard response.
 func (h *Handler) securityHeaders(c *fiber.Ctx) error {
 	c.Set("Content-Security-Policy", contentSecurityPolicy)
 	c.Set("X-Content-Type-Options", "nosniff")
@@ -83,7 +83,7 @@ func (h *Handler) csrfToken(c *fiber.Ctx) string {
 	return h.mac("anon:" + anon)
 }
 
-// verifyForm guards a form POST: the Origin/Referer must be this service (fix D4) and the
+// verifyForm guards a form POST: the Origin/Referer must be this service and the
 // _csrf field must match the session's (or the double-submit cookie's) token.
 func (h *Handler) verifyForm(c *fiber.Ctx) error {
 	if err := h.checkSameOrigin(c); err != nil {
@@ -106,7 +106,7 @@ func (h *Handler) verifyForm(c *fiber.Ctx) error {
 }
 
 // clientIP is the socket peer, or the first untrusted address of X-Forwarded-For (read from
-// the right) when the peer is a trusted proxy (fix D7).
+// the right) when the peer is a trusted proxy.
 func (h *Handler) clientIP(c *fiber.Ctx) string {
 	peer := c.Context().RemoteIP()
 	if !h.trustedProxy(peer) {
@@ -134,7 +134,7 @@ func (h *Handler) trustedProxy(ip net.IP) bool {
 	return false
 }
 
-// sanitizeNext applies spec §10.3: a value not starting with "/", starting with "//" (or "/\"),
+// sanitizeNext keeps redirects on the site: a value not starting with "/", starting with "//" (or "/\"),
 // holding a control character, or exactly "/login" becomes "/".
 func sanitizeNext(next string) string {
 	if !isLocalPath(next) || next == "/login" {

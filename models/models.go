@@ -114,7 +114,7 @@ type CheckState struct {
 // TableName maps the struct to the reference table name.
 func (CheckState) TableName() string { return "check_states" }
 
-// Satisfied reports whether a heartbeat already met the current expectation (fix A1).
+// Satisfied reports whether a heartbeat already met the current expectation.
 func (c CheckState) Satisfied() bool {
 	return c.ExpectedNextAt != nil && c.SatisfiedExpectedAt != nil && *c.ExpectedNextAt == *c.SatisfiedExpectedAt
 }

@@ -34,7 +34,7 @@ var (
 	ErrNotAllowed = errors.New("services: sign-in not allowed")
 )
 
-// Session lifetimes (spec §9.2) and the absolute limit this service adds.
+// Session lifetimes and the absolute limit this service adds.
 const (
 	SessionTTL         = 7 * 24 * time.Hour
 	SessionUpdateAge   = 24 * time.Hour
@@ -83,7 +83,7 @@ type Current struct {
 	Extended bool
 }
 
-// ---- passwords (spec §9.5) ----
+// ---- passwords ----
 
 const (
 	scryptN, scryptR, scryptP, scryptKeyLen = 16384, 16, 1, 64
@@ -121,7 +121,7 @@ func VerifyPassword(hash, pw string) bool {
 	return subtle.ConstantTimeCompare(got, want) == 1
 }
 
-// ---- ids, tokens and cookies (spec §9.3) ----
+// ---- ids, tokens and cookies ----
 
 const alnum = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789"
 
@@ -135,7 +135,7 @@ func RandomID(n int) string {
 	return string(b)
 }
 
-// hashToken is how new sessions store their token (fix D9).
+// hashToken is how new sessions store their token.
 func hashToken(token string) string {
 	sum := sha256.Sum256([]byte(token))
 	return hex.EncodeToString(sum[:])
@@ -166,7 +166,7 @@ func (a *Auth) tokenFromCookie(v string) (string, bool) {
 	return token, hmac.Equal([]byte(sig), []byte(a.Sign(token)))
 }
 
-// ---- admin seeding (spec §9.6 with fix D6) ----
+// ---- admin seeding ----
 
 // NormalizeEmail trims and lower-cases an e-mail address.
 func NormalizeEmail(s string) string { return strings.ToLower(strings.TrimSpace(s)) }

@@ -14,7 +14,7 @@ import (
 )
 
 // Vectors computed independently with Node's crypto.scryptSync and createHmac, the primitives
-// Better Auth uses (spec §9.3, §9.5).
+// Better Auth uses.
 const (
 	nodeSalt = "0123456789abcdef0123456789abcdef"
 	nodeHash = nodeSalt + ":91ee596c77a38430ad95d8600af77ab5db1d93456ad87a0d5aa2b352226d5a24cd448d13f2996471446c969a7d3ef8a877f1b33e4c9eac0c9fd97d92cf4c7e27"

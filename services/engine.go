@@ -174,7 +174,7 @@ func isHeartbeat(eventType string) bool {
 	return false
 }
 
-// apply runs the state engine for one stored event (spec §7.2–7.6 with fixes A1, A2, A4, A5, A6).
+// apply runs the state engine for one stored event.
 func (e *engine) apply(ev *models.TelemetryEvent, meta map[string]json.RawMessage) error {
 	if ev.SourceType == telemetry.SourceChief && ev.EventType == telemetry.EventChiefHeartbeat {
 		if err := e.presence(ev); err != nil {
@@ -191,7 +191,7 @@ func (e *engine) apply(ev *models.TelemetryEvent, meta map[string]json.RawMessag
 		return err
 	}
 	c := &ce.c
-	// A6: a check switched off stops watching, so its open MISSED alert closes.
+	// a check switched off stops watching, so its open MISSED alert closes.
 	if patch.Apply(c) && !ce.isNew {
 		if _, err := e.tx.CloseOpenAlerts(job, models.AlertMissed, e.nowStr, models.CloseAutoDisabled); err != nil {
 			return err
@@ -213,7 +213,7 @@ func (e *engine) apply(ev *models.TelemetryEvent, meta map[string]json.RawMessag
 }
 
 // nextScheduled sets the expectation from metadata.next_run_at. A replayed one older than the
-// last heartbeat is ignored (A4); clearing the expectation or moving it into the future sets UP (A5).
+// last heartbeat is ignored; clearing the expectation or moving it into the future sets UP.
 func (e *engine) nextScheduled(c *models.CheckState, ev *models.TelemetryEvent, meta map[string]json.RawMessage) error {
 	if c.LastHeartbeatMs != nil && ev.EventAtMs < *c.LastHeartbeatMs {
 		return nil
@@ -242,13 +242,13 @@ func (e *engine) nextScheduled(c *models.CheckState, ev *models.TelemetryEvent, 
 	return nil
 }
 
-// heartbeat handles job.started, job.completed and job.failed (spec §7.4, §7.5).
+// heartbeat handles job.started, job.completed and job.failed.
 func (e *engine) heartbeat(c *models.CheckState, ev *models.TelemetryEvent) error {
 	job := c.JobName
 	if SatisfiesExpectation(*c, ev.EventAtMs) {
 		c.SatisfiedExpectedAt = c.ExpectedNextAt
 	}
-	// A4: a heartbeat older than the last one (a replay) moves nothing backwards and changes no
+	// a heartbeat older than the last one (a replay) moves nothing backwards and changes no
 	// alert. An event the server timed itself is news even when a concurrent request with a
 	// later receipt time was applied first; it only never moves a timestamp backwards.
 	newer := c.LastHeartbeatMs == nil || ev.EventAtMs >= *c.LastHeartbeatMs
@@ -278,7 +278,7 @@ func (e *engine) heartbeat(c *models.CheckState, ev *models.TelemetryEvent) erro
 	if !failure && !success {
 		return nil
 	}
-	// A4: an outcome older than the latest recorded outcome is history, not news.
+	// an outcome older than the latest recorded outcome is history, not news.
 	if !ev.ServerTimed && ((c.LastSuccessMs != nil && ev.EventAtMs < *c.LastSuccessMs) ||
 		(c.LastFailureMs != nil && ev.EventAtMs < *c.LastFailureMs)) {
 		return nil
@@ -329,7 +329,7 @@ func (e *engine) open(job string, typ models.AlertType, sev models.Severity, key
 	return e.outbox(e.tx, a, e.now)
 }
 
-// presence keeps the latest chief heartbeat (fix E2) so the summary never scans events.
+// presence keeps the latest chief heartbeat so the summary never scans events.
 func (e *engine) presence(ev *models.TelemetryEvent) error {
 	cur, err := e.tx.PresenceForUpdate()
 	if err != nil {

@@ -116,7 +116,7 @@ func (r *rig) wantStatus(job string, want models.CheckStatus) {
 	}
 }
 
-// TestWorkedScenario drives spec §7.12 (grace 120 s) as changed by fix A1: the late start in
+// TestWorkedScenario drives the original's worked example (grace 120 s) with a heartbeat satisfying the expectation: the late start in
 // step 4 satisfies the expectation, so step 5 neither goes DOWN nor opens a second MISSED.
 func TestWorkedScenario(t *testing.T) {
 	r := newRig(t)
@@ -151,7 +151,7 @@ func TestWorkedScenario(t *testing.T) {
 	r.at("2026-03-04T10:03:00Z").ingest(ev("job.started", J, "2026-03-04T10:03:00+00:00", check+`}`))
 	r.wantStatus(J, models.StatusUp)
 	r.wantAlerts("MISSED WARN J:MISSED CLOSED auto:heartbeat", "RECOVERY INFO J:RECOVERY:MISSED OPEN")
-	// 5. A1: the heartbeat met the expectation, so the pass changes nothing.
+	// 5. the heartbeat met the expectation, so the pass changes nothing.
 	if st := r.at("2026-03-04T10:03:15Z").tick(); st.Down != 0 || st.MissedOpened != 0 {
 		t.Fatalf("step 5 stats %+v", st)
 	}
@@ -226,7 +226,7 @@ func TestCompletedWithFalseSuccessIsAFailureAndWithoutSuccessIsNeither(t *testin
 	r.wantAlerts("FAILURE ERROR a:FAILURE OPEN")
 }
 
-// A2: an event without the check keys does not reset the stored configuration.
+// an event without the check keys does not reset the stored configuration.
 func TestConfigOnlyChangesForPresentKeys(t *testing.T) {
 	r := newRig(t)
 	r.at("2026-03-04T10:00:00Z").ingest(ev("job.started", "j", "", `{"grace_seconds":900,"alert_on_failure":false}`))
@@ -251,7 +251,7 @@ func TestConfigKeysWrittenWithEscapesStillApply(t *testing.T) {
 	}
 }
 
-// A4: replayed old events move nothing backwards and reopen nothing.
+// replayed old events move nothing backwards and reopen nothing.
 func TestOutOfOrderEventsMoveStateForwardOnly(t *testing.T) {
 	r := newRig(t)
 	r.at("2026-03-04T12:00:00Z")
@@ -273,7 +273,7 @@ func TestOutOfOrderEventsMoveStateForwardOnly(t *testing.T) {
 	}
 }
 
-// A5: clearing the expectation or moving it into the future sets UP; MISSED waits for a heartbeat.
+// clearing the expectation or moving it into the future sets UP; MISSED waits for a heartbeat.
 func TestExpectationClearedOrMovedSetsUp(t *testing.T) {
 	r := newRig(t)
 	r.at("2026-03-04T10:00:00Z").ingest(ev("job.next_scheduled", "j", "2026-03-04T09:00:00Z", `{"next_run_at":"2026-03-04T09:30:00Z"}`))
@@ -293,7 +293,7 @@ func TestExpectationClearedOrMovedSetsUp(t *testing.T) {
 	r.wantStatus("j", models.StatusUp)
 }
 
-// A6: disabling a check closes its open MISSED and stops evaluation.
+// disabling a check closes its open MISSED and stops evaluation.
 func TestDisablingACheckClosesMissed(t *testing.T) {
 	r := newRig(t)
 	r.at("2026-03-04T10:00:00Z").ingest(ev("job.next_scheduled", "j", "2026-03-04T09:00:00Z", `{"next_run_at":"2026-03-04T09:30:00Z"}`))
@@ -383,7 +383,7 @@ func TestRetentionDeletesOnlyOldEventsInChunks(t *testing.T) {
 }
 
 // Chief presence follows the events: once retention prunes the latest chief.heartbeat the summary
-// falls back to the next remaining one, and to no heartbeat at all (spec §7.9, §7.10).
+// falls back to the next remaining one, and to no heartbeat at all.
 func TestRetentionPrunedHeartbeatLeavesPresence(t *testing.T) {
 	r := newRig(t)
 	r.at("2026-03-01T00:00:00Z")

@@ -19,7 +19,7 @@ type EvalStats struct {
 }
 
 // Evaluator is the periodic pass over checks: RECOVERY time-to-live, then LATE/DOWN/UP
-// transitions and MISSED alerts (spec §7.8).
+// transitions and MISSED alerts.
 type Evaluator struct {
 	w        *Writer
 	log      *slog.Logger

@@ -183,7 +183,7 @@ func engineView(ev *models.TelemetryEvent, receivedMs int64) *models.TelemetryEv
 	return &v
 }
 
-// normalize applies spec §5.2: trims, defaults and the drop rule. ok is false for a dropped
+// normalize applies the original's ingest rules: trims, defaults and the drop rule. ok is false for a dropped
 // event. The returned metadata map is decoded only when the engine will read it.
 func normalize(in *telemetry.Event, recv string, receivedAt time.Time) (models.TelemetryEvent, map[string]json.RawMessage, bool) {
 	msg := strings.TrimSpace(in.Message)

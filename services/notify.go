@@ -39,7 +39,7 @@ type NotifierOptions struct {
 	Holder string
 	// Interval is the polling period (5 s); new alerts also wake the notifier at once.
 	Interval time.Duration
-	// SendTimeout bounds one send (10 s, fix E8).
+	// SendTimeout bounds one send (10 s).
 	SendTimeout time.Duration
 	// ClaimTTL is how long a claim owns a row before another notifier may take it (60 s).
 	ClaimTTL time.Duration
@@ -181,7 +181,7 @@ func (n *Notifier) Run(ctx context.Context) {
 
 // Outbox is the OutboxFunc: inside the transaction that opened the alert it queues one
 // PENDING row per channel that wants the alert, or writes the row that says why nothing will
-// be sent (spec §8.4, cooldown). Without any webhook channel it writes the reference's STUB row.
+// be sent. Without any webhook channel it writes the reference's STUB row.
 func (n *Notifier) Outbox(tx *store.Tx, a models.Alert, now time.Time) error {
 	hooks, err := txChannels(tx, store.KeyWebhookSettings)
 	if err != nil {

@@ -12,7 +12,7 @@ import (
 	"github.com/gulag/chief-monitor/internal/telemetry"
 )
 
-// TestResult is the outcome of a test send (spec §4.12 for e-mail). The test is sent now,
+// TestResult is the outcome of a test send. The test is sent now,
 // outside the outbox, and is not recorded in alert_deliveries.
 type TestResult struct {
 	// HTTPStatus is the status to answer: 200, 400, 429 or 502.
@@ -45,8 +45,8 @@ func (n *Notifier) limited(kind string, now time.Time) (TestResult, bool) {
 		Message: "Too many test requests; try again in " + strconv.Itoa(secs) + " s."}, true
 }
 
-// SendTestEmail sends the test e-mail of spec §4.12 to every recipient, checking in the
-// reference's order: provider, recipients, then (fix D10) the rate limit.
+// SendTestEmail sends the test e-mail to every recipient, checking in the
+// reference's order: provider, recipients, then the rate limit.
 func (n *Notifier) SendTestEmail(ctx context.Context, requestedBy string, now time.Time) (TestResult, error) {
 	if n.opts.Email == nil || !n.settings.ProviderConfigured() {
 		return TestResult{HTTPStatus: http.StatusBadRequest, Message: "Resend email provider is not configured."}, nil

@@ -160,7 +160,7 @@ func (f *fakeResend) sender() *delivery.Resend {
 
 func (f *fakeResend) count() int { f.mu.Lock(); defer f.mu.Unlock(); return len(f.bodies) }
 
-// TestEmailRowRules is spec §8.4 and acceptance item 13: which e-mail rows are written.
+// TestEmailRowRules: which e-mail rows are written.
 func TestEmailRowRules(t *testing.T) {
 	ok := `200 {"id":"e1"}`
 	cases := []struct {

@@ -10,7 +10,7 @@ import (
 )
 
 // Retention prunes old telemetry events in small chunks, each its own short transaction, so
-// ingest never waits long behind it (spec §7.10 with fixes A3, D11, E7).
+// ingest never waits long behind it.
 type Retention struct {
 	w        *Writer
 	log      *slog.Logger

@@ -19,7 +19,7 @@ const (
 )
 
 // CheckPatch is the check configuration an event carries: only the keys present in its
-// metadata are set (fix A2).
+// metadata are set.
 type CheckPatch struct {
 	Enabled        *bool
 	AlertOnFailure *bool
@@ -136,7 +136,7 @@ type Decision struct {
 }
 
 // Decide computes a check's status at now. It changes nothing for a disabled check, a check
-// without a parsed expectation, or one whose expectation a heartbeat already met (fix A1).
+// without a parsed expectation, or one whose expectation a heartbeat already met.
 // Otherwise, with diff the whole seconds since the expectation (floored): diff > grace is DOWN,
 // diff > 0 is LATE, anything else is UP. Reason is ReasonNone when the status does not change.
 func Decide(c models.CheckState, now time.Time) Decision {
@@ -165,7 +165,7 @@ func Decide(c models.CheckState, now time.Time) Decision {
 }
 
 // SatisfiesExpectation reports whether a heartbeat at eventMs meets the check's current
-// expectation: it is at or after expected_next_at − grace (fix A1).
+// expectation: it is at or after expected_next_at − grace.
 func SatisfiesExpectation(c models.CheckState, eventMs int64) bool {
 	if c.ExpectedNextMs == nil {
 		return false

@@ -60,7 +60,7 @@ func TestDecideSkips(t *testing.T) {
 	noExp.ExpectedNextAt, noExp.ExpectedNextMs = nil, nil
 	satisfied := c
 	satisfied.SatisfiedExpectedAt = c.ExpectedNextAt
-	for name, cs := range map[string]models.CheckState{"disabled": disabled, "no expectation": noExp, "satisfied by a heartbeat (A1)": satisfied} {
+	for name, cs := range map[string]models.CheckState{"disabled": disabled, "no expectation": noExp, "satisfied by a heartbeat": satisfied} {
 		t.Run(name, func(t *testing.T) {
 			if d := Decide(cs, now); d.Reason != ReasonNone || d.Status != models.StatusUp {
 				t.Fatalf("got %+v, want no change", d)
@@ -118,7 +118,7 @@ func TestParseCheckPatch(t *testing.T) {
 		meta string
 		want CheckPatch
 	}{
-		{"absent keys change nothing (A2)", `{"rows":3}`, CheckPatch{}},
+		{"absent keys change nothing", `{"rows":3}`, CheckPatch{}},
 		{"booleans", `{"check_enabled":false,"alert_on_failure":true,"alert_on_miss":false}`, CheckPatch{Enabled: b(false), AlertOnFailure: b(true), AlertOnMiss: b(false)}},
 		{"boolean strings any case", `{"check_enabled":"FALSE","alert_on_miss":"True"}`, CheckPatch{Enabled: b(false), AlertOnMiss: b(true)}},
 		{"untrimmed string is not a boolean", `{"check_enabled":" false"}`, CheckPatch{Enabled: b(true)}},

@@ -33,7 +33,7 @@ const (
 // DefaultEmailTypes are the alert types e-mailed when no settings are stored.
 var DefaultEmailTypes = []string{"FAILURE", "MISSED"}
 
-// EmailSettings are the stored alert e-mail settings (spec §4.10), in the reference's JSON.
+// EmailSettings are the stored alert e-mail settings, in the reference's JSON.
 type EmailSettings struct {
 	Recipients        []string `json:"recipients"`
 	EnabledAlertTypes []string `json:"enabledAlertTypes"`
@@ -58,7 +58,7 @@ func IsAlertType(s string) bool {
 	return false
 }
 
-// ParseEmailSettings reads a stored settings row leniently (spec §4.10); found is false when
+// ParseEmailSettings reads a stored settings row leniently; found is false when
 // there is no row.
 func ParseEmailSettings(raw string, found bool) EmailSettings {
 	out := EmailSettings{Recipients: []string{}, EnabledAlertTypes: append([]string(nil), DefaultEmailTypes...)}
@@ -261,7 +261,7 @@ func (s *Settings) Email(ctx context.Context) (EmailSettings, error) {
 	return ParseEmailSettings(v, ok), nil
 }
 
-// NormalizeEmailSettings applies step 2 of spec §4.11 to validated input: recipients trimmed,
+// NormalizeEmailSettings normalizes validated input as the original did: recipients trimmed,
 // lower-cased and de-duplicated, alert types de-duplicated in submitted order. The error
 // messages are the reference's.
 func NormalizeEmailSettings(recipients, types []string) (EmailSettings, error) {
@@ -427,7 +427,7 @@ func MaskURL(raw string) string {
 	return u.Scheme + "://" + u.Host + "/…"
 }
 
-// TestLimiter allows one test send per channel kind per period (fix D10).
+// TestLimiter allows one test send per channel kind per period.
 type TestLimiter struct {
 	every time.Duration
 	mu    sync.Mutex

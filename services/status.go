@@ -27,13 +27,13 @@ type Count struct {
 	Count int64
 }
 
-// Presence is Chief's own liveness, computed from the latest chief.heartbeat (spec §7.9).
+// Presence is Chief's own liveness, computed from the latest chief.heartbeat.
 type Presence struct {
 	Online              bool
 	LastHeartbeatAt     *string
 	PingIntervalSeconds *int64
 	OfflineAfterSeconds int64
-	// Mode and PID come from the heartbeat's metadata when present (shown by the UI, A13).
+	// Mode and PID come from the heartbeat's metadata when present (shown by the UI).
 }
 
 // Summary is GET /v1/status/summary.
@@ -45,7 +45,7 @@ type Summary struct {
 	Chief         Presence
 }
 
-// Summary computes the overview without scanning events (fix E2).
+// Summary computes the overview without scanning events.
 func (s *Status) Summary(ctx context.Context) (Summary, error) {
 	var out Summary
 	cc, err := s.st.CheckCounts(ctx)
@@ -103,7 +103,7 @@ func toCounts(in []store.StatusCount) []Count {
 // JobRow is one check with the summary of its latest event.
 type JobRow = store.CheckLatest
 
-// Jobs lists every check by name with its latest event, in one query (fix E3).
+// Jobs lists every check by name with its latest event, in one query.
 func (s *Status) Jobs(ctx context.Context) ([]JobRow, error) { return s.st.ChecksWithLatest(ctx) }
 
 // JobDetail is GET /v1/status/jobs/:jobName.

@@ -14,7 +14,7 @@ import (
 )
 
 // Chart colours. Levels and run outcomes keep their badge meaning; the donut cycles the
-// reference's palette (spec §10.4).
+// reference's palette.
 var (
 	levelOrder  = []string{"DEBUG", "INFO", "WARN", "ERROR", "CRITICAL"}
 	levelColors = map[string]string{"DEBUG": "#9aa5b1", "INFO": "#178f9f", "WARN": "#f2a33b", "ERROR": "#c44536", "CRITICAL": "#7a1f2b"}

@@ -32,7 +32,7 @@ func byTestID(doc *goquery.Document, id string) *goquery.Selection {
 
 func ptr[T any](v T) *T { return &v }
 
-// Spec §11.1: a badge given UP displays UP; §10.1 and fix C3 give the colour classes.
+// A badge given UP displays UP, in its colour class.
 func TestStatusBadge(t *testing.T) {
 	tests := []struct {
 		name, value, text, class string
@@ -41,8 +41,8 @@ func TestStatusBadge(t *testing.T) {
 		{"late", "LATE", "LATE", "is-late"},
 		{"down", "DOWN", "DOWN", "is-down"},
 		{"critical", "critical", "CRITICAL", "is-down"},
-		{"open is amber (C3)", "OPEN", "OPEN", "is-late"},
-		{"closed is grey (C3)", "CLOSED", "CLOSED", "is-neutral"},
+		{"open is amber", "OPEN", "OPEN", "is-late"},
+		{"closed is grey", "CLOSED", "CLOSED", "is-neutral"},
 		{"info", "INFO", "INFO", "is-neutral"},
 		{"empty", "", "UNKNOWN", "is-neutral"},
 	}
@@ -59,7 +59,7 @@ func TestStatusBadge(t *testing.T) {
 	}
 }
 
-// Spec §11.2 and §11.3.
+// The status and level badges.
 func TestEmptyStateAndErrorBanner(t *testing.T) {
 	doc := renderDoc(t, EmptyState("No rows", "Nothing matched."))
 	if got := byTestID(doc, "empty-state").Find("strong").Text(); got != "No rows" {
@@ -75,7 +75,7 @@ func TestEmptyStateAndErrorBanner(t *testing.T) {
 	}
 }
 
-// Spec §11.4–§11.6, plus the links keeping the filters.
+// Pagination, plus the links keeping the filters.
 func TestPager(t *testing.T) {
 	tests := []struct {
 		name               string
@@ -116,7 +116,7 @@ func TestPager(t *testing.T) {
 	}
 }
 
-// Spec §11.7 and §11.8.
+// Empty states.
 func TestBuildQuery(t *testing.T) {
 	tests := []struct {
 		name   string
@@ -137,7 +137,7 @@ func TestBuildQuery(t *testing.T) {
 	}
 }
 
-// Spec §11.13–§11.18 and the relative-time rules of §10.1.
+// Times, durations and the relative-time rules.
 func TestFormatters(t *testing.T) {
 	now := time.Date(2026, 3, 4, 9, 15, 2, 0, time.UTC)
 	tests := []struct {

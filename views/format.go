@@ -12,7 +12,7 @@ import (
 )
 
 // parseTime reads an RFC 3339 timestamp (with or without fraction); a value without an offset
-// is read as UTC (spec §13 C5).
+// is read as UTC.
 func parseTime(s string) (time.Time, bool) {
 	s = strings.TrimSpace(s)
 	for _, layout := range []string{time.RFC3339Nano, "2006-01-02T15:04:05.999999999", "2006-01-02 15:04:05"} {
@@ -66,7 +66,7 @@ func FormatCount(n int64) string {
 	return b.String()
 }
 
-// FormatDuration follows spec §10.1: nil gives "-", under 1000 ms "<n> ms", under 10 s two
+// FormatDuration follows the original: nil gives "-", under 1000 ms "<n> ms", under 10 s two
 // decimals ("1.50 s"), from 10 s one decimal ("31.8 s").
 func FormatDuration(ms *int64) string {
 	if ms == nil {
@@ -113,7 +113,7 @@ func RelativeTime(s *string, now time.Time) string {
 	return fmt.Sprintf("%d %s %s", n, unit, suffix)
 }
 
-// BadgeClass maps a status, level or severity to its colour class (spec §10.1 with fix C3:
+// BadgeClass maps a status, level or severity to its colour class (
 // an OPEN alert is amber, a CLOSED one grey).
 func BadgeClass(v string) string {
 	switch strings.ToUpper(v) {
@@ -153,7 +153,7 @@ type Param struct {
 }
 
 // BuildQuery keeps the params whose trimmed value is not empty, in order, and encodes them
-// ("jobName=x&status=OPEN&page=2"); it returns "" when none survive (spec §11.7, §11.8).
+// ("jobName=x&status=OPEN&page=2"); it returns "" when none survive.
 func BuildQuery(params ...Param) string {
 	var parts []string
 	for _, p := range params {

@@ -134,7 +134,7 @@ func (a *app) load() (*config.Config, error) {
 	return cfg, nil
 }
 
-// selectJobs applies --job and, when enabledOnly, drops disabled jobs (spec §2.2).
+// selectJobs applies --job and, when enabledOnly, drops disabled jobs.
 func (a *app) selectJobs(cfg *config.Config, enabledOnly bool) ([]*config.Job, error) {
 	name := a.args.flags["job"]
 	var out []*config.Job

@@ -369,8 +369,8 @@ func TestValidateRefusesHiddenCharactersInJobName(t *testing.T) {
 	}
 }
 
-// TestRunErrorsReachLogFile: every log record of run and daemon goes to chief.log as well
-// (spec §2.4), including the config and argument errors logged before any job runs.
+// TestRunErrorsReachLogFile: every log record of run and daemon goes to chief.log as well,
+// including the config and argument errors logged before any job runs.
 func TestRunErrorsReachLogFile(t *testing.T) {
 	p := newProject(t)
 	p.write("cfg/chief.yaml", "jobs: 3\n", 0o644)
@@ -601,7 +601,7 @@ func TestPythonPathForWorkersOutsideChief(t *testing.T) {
 }
 
 // A worker written for the reference imports the helper by its old module name and runs
-// unchanged under Chief (spec §8).
+// unchanged under Chief.
 func TestReferenceWorkerImportName(t *testing.T) {
 	mon := newCapture(t)
 	p := newProject(t)

@@ -11,7 +11,7 @@ import (
 	"github.com/gulag/chief-monitor/services"
 )
 
-// wireAlerting builds alert delivery (issue 5): the e-mail provider chosen by the
+// wireAlerting builds alert delivery: the e-mail provider chosen by the
 // configuration (SMTP when MONITOR_SMTP_HOST is set, else Resend), the settings service and
 // the notifier, installed as the writer's transactional outbox and woken by new alerts.
 // Call it before the writer runs.

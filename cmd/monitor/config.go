@@ -56,13 +56,12 @@ type Config struct {
 	SSOAllowedDomains   []string
 	LogFormat           string `env:"MONITOR_LOG_FORMAT" validate:"oneof=text json"`
 	LogLevel            string `env:"MONITOR_LOG_LEVEL" validate:"oneof=debug info warn error"`
-	BaseURL             string // derived: the public origin (spec §2.4)
+	BaseURL             string // derived: the public origin
 	SecureCookies       bool   // derived: the base URL is https
 	TrustedOriginsFinal []string
 }
 
-// lookupFunc reads one variable; ok is false when it is unset. An empty value counts as unset
-// (fix C7).
+// lookupFunc reads one variable; ok is false when it is unset. An empty value counts as unset.
 type lookupFunc func(name string) (string, bool)
 
 func envLookup(name string) (string, bool) {
@@ -231,8 +230,8 @@ func configFieldEnv(field string) (string, bool) {
 	return field, false
 }
 
-// derive computes the base URL and trusted origins (spec §2.4) and checks the cross-field
-// rules: auth variables, open ingest on a public address (fix D2).
+// derive computes the base URL and trusted origins and checks the cross-field
+// rules: auth variables, open ingest on a public address.
 func (c *Config) derive(lookup lookupFunc) error {
 	if c.AuthEnabled {
 		var missing []string

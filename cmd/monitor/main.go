@@ -182,8 +182,8 @@ func healthcheck(cfg *Config) int {
 	return 0
 }
 
-// wireDashboard prepares browser sign-in (issue 4): the auth service with the seeded admin
-// (spec §9.6, fix D6) and the single sign-on providers.
+// wireDashboard prepares browser sign-in: the auth service with the seeded admin
+// and the single sign-on providers.
 func wireDashboard(ctx context.Context, cfg *Config, log *slog.Logger, st *store.Store, writer *services.Writer, opts *handlers.Options) error {
 	opts.AuthSecret = cfg.AuthSecret
 	opts.SecureCookies = cfg.SecureCookies

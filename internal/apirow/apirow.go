@@ -1,4 +1,4 @@
-// Package apirow holds the JSON shapes of spec §4.0 — the event, check and alert rows — shared
+// Package apirow holds the JSON shapes of the original — the event, check and alert rows — shared
 // by the /v1 API and the alert webhooks, with their keys in the order the contract lists them
 // and nullable columns always present.
 package apirow
@@ -10,7 +10,7 @@ import (
 	"github.com/gulag/chief-monitor/models"
 )
 
-// Event is the EventRow of spec §4.0, keys in order.
+// Event is the original's event row, keys in order.
 type Event struct {
 	ID           int64           `json:"id"`
 	ReceivedAt   string          `json:"receivedAt"`
@@ -62,7 +62,7 @@ func FromEvents(in []models.TelemetryEvent) []Event {
 	return out
 }
 
-// Check is the CheckState of spec §4.0, keys in order.
+// Check is the original's check state, keys in order.
 type Check struct {
 	JobName             string  `json:"jobName"`
 	Enabled             bool    `json:"enabled"`
@@ -86,7 +86,7 @@ func FromCheck(c models.CheckState) Check {
 		ConsecutiveFailures: c.ConsecutiveFailures, UpdatedAt: c.UpdatedAt}
 }
 
-// Alert is the AlertRow of spec §4.0, keys in order, then the additive keys of fixes A7/A8.
+// Alert is the original's alert row, keys in order, then the additive keys.
 type Alert struct {
 	ID           int64           `json:"id"`
 	JobName      string          `json:"jobName"`

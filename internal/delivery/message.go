@@ -91,7 +91,7 @@ func netError(err error) *Error {
 	return &Error{Text: text, Temporary: true}
 }
 
-// EmailSubject is the subject of an alert or test e-mail (spec §8.3).
+// EmailSubject is the subject of an alert or test e-mail.
 func EmailSubject(m Message) string {
 	if m.Test {
 		return "[ALERT] Test email alert"
@@ -99,7 +99,7 @@ func EmailSubject(m Message) string {
 	return "[ALERT] " + string(m.Alert.AlertType) + " " + m.Alert.JobName
 }
 
-// EmailText is the plain-text body of an alert or test e-mail (spec §8.3).
+// EmailText is the plain-text body of an alert or test e-mail.
 func EmailText(m Message) string {
 	if m.Test {
 		types := "(none)"

@@ -10,7 +10,7 @@ import (
 	"strconv"
 )
 
-// Resend sends e-mail through the Resend HTTP API, as the reference did (spec §8.2).
+// Resend sends e-mail through the Resend HTTP API, as the reference did.
 type Resend struct {
 	// APIKey and From are MONITOR_RESEND_API_KEY and MONITOR_RESEND_FROM_EMAIL, trimmed.
 	APIKey, From string

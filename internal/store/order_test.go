@@ -10,7 +10,7 @@ import (
 	"github.com/gulag/chief-monitor/models"
 )
 
-// Jobs are listed by job name in byte order (spec §4.5: SQLite BINARY), also on a PostgreSQL
+// Jobs are listed by job name in byte order, also on a PostgreSQL
 // database whose collation is a language one: there the test gives the column an ICU
 // collation, under which "a job" would sort before "B_job".
 func TestChecksAreInByteOrder(t *testing.T) {

@@ -318,7 +318,7 @@ func loadMonitor(n *yaml.Node, dir string, mon *Monitor) error {
 		if mon.Endpoint, err = getNonEmpty(m, "endpoint", "monitor.endpoint"); err != nil {
 			return err
 		}
-		// Checked here, not only by validateStruct below, to keep the spec's order (§3.10):
+		// Checked here, not only by validateStruct below, to keep the spec's order:
 		// the scheme comes before api_key, the integers and the buffer block.
 		if !strings.HasPrefix(mon.Endpoint, "http://") && !strings.HasPrefix(mon.Endpoint, "https://") {
 			return errorf("monitor.endpoint must be an HTTP URL (http:// or https://), got %q", mon.Endpoint)

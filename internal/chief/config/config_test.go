@@ -237,7 +237,7 @@ func TestConfigErrors(t *testing.T) {
 		{name: "schedule not mapping", body: "jobs: [{name: a, schedule: daily, scripts: [{path: scripts/ok.py}]}]\n", want: "jobs[0].schedule must be a mapping"},
 		{name: "job monitor unknown", body: "jobs: [{name: a, schedule: {frequency: daily, time: \"09:00\"}, scripts: [{path: scripts/ok.py}], monitor: {x: 1}}]\n", want: "unknown keys in jobs[0].monitor: ['x']"},
 		{name: "grace negative", body: "jobs: [{name: a, schedule: {frequency: daily, time: \"09:00\"}, scripts: [{path: scripts/ok.py}], monitor: {check: {grace_seconds: -1}}}]\n", want: "jobs[0].monitor.check.grace_seconds must be >= 0"},
-		// Two errors each: the first in the spec's order (§3.10) must be the one reported.
+		// Two errors each: the first in the spec's order must be the one reported.
 		{name: "order endpoint scheme before timeout_ms", body: "monitor: {endpoint: \"ftp://x\", timeout_ms: x}\n" + job, want: "monitor.endpoint must be an HTTP URL"},
 		{name: "order endpoint scheme before buffer", body: "monitor: {endpoint: \"ftp://x\", buffer: 5}\n" + job, want: "monitor.endpoint must be an HTTP URL"},
 		{name: "order timeout_ms minimum before heartbeat type", body: "monitor: {timeout_ms: 0, heartbeat_seconds: x}\n" + job, want: "monitor.timeout_ms must be >= 1"},

@@ -45,7 +45,7 @@ func defaultTimezone() string {
 	return "UTC"
 }
 
-// compileSchedule validates a job's schedule block (spec §4.2 order) and compiles it.
+// compileSchedule validates a job's schedule block and compiles it.
 func compileSchedule(n *yaml.Node, path, defTZ string) (*schedule.Schedule, string, error) {
 	m, ok := asMapping(n)
 	if !ok {
@@ -396,7 +396,7 @@ func (c *compiler) custom() error {
 	return nil
 }
 
-// weekdays parses a weekday expression (§4.4) into its cron rendering, its name rendering and
+// weekdays parses a weekday expression into its cron rendering, its name rendering and
 // the day numbers it lists.
 func weekdays(n *yaml.Node, path string) (cron, names string, days []int, err error) {
 	n = deref(n)

@@ -255,12 +255,24 @@ func (e *engine) heartbeat(c *models.CheckState, ev *models.TelemetryEvent) erro
 	if newer {
 		c.LastHeartbeatAt, c.LastHeartbeatMs = ptr(ev.EventAt), ptr(ev.EventAtMs)
 	}
-	if newer || ev.ServerTimed {
-		if _, err := e.tx.CloseOpenAlerts(job, models.AlertRecovery, e.nowStr, models.CloseAutoHeartbeat); err != nil {
+	failure := ev.EventType == telemetry.EventJobFailed ||
+		(ev.EventType == telemetry.EventJobCompleted && ev.Success != nil && !*ev.Success)
+	success := ev.EventType == telemetry.EventJobCompleted && ev.Success != nil && *ev.Success
+	var open map[models.AlertType]bool
+	if newer || ev.ServerTimed || (success && c.AlertOnFailure) {
+		var err error
+		if open, err = e.tx.OpenAlertTypes(job); err != nil {
 			return err
 		}
+	}
+	if newer || ev.ServerTimed {
+		if open[models.AlertRecovery] {
+			if _, err := e.tx.CloseOpenAlerts(job, models.AlertRecovery, e.nowStr, models.CloseAutoHeartbeat); err != nil {
+				return err
+			}
+		}
 		c.Status = models.StatusUp
-		if c.AlertOnMiss {
+		if c.AlertOnMiss && open[models.AlertMissed] {
 			n, err := e.tx.CloseOpenAlerts(job, models.AlertMissed, e.nowStr, models.CloseAutoHeartbeat)
 			if err != nil {
 				return err
@@ -272,9 +284,6 @@ func (e *engine) heartbeat(c *models.CheckState, ev *models.TelemetryEvent) erro
 			}
 		}
 	}
-	failure := ev.EventType == telemetry.EventJobFailed ||
-		(ev.EventType == telemetry.EventJobCompleted && ev.Success != nil && !*ev.Success)
-	success := ev.EventType == telemetry.EventJobCompleted && ev.Success != nil && *ev.Success
 	if !failure && !success {
 		return nil
 	}
@@ -298,7 +307,7 @@ func (e *engine) heartbeat(c *models.CheckState, ev *models.TelemetryEvent) erro
 		c.LastSuccessAt, c.LastSuccessMs = ptr(ev.EventAt), ptr(ev.EventAtMs)
 	}
 	c.ConsecutiveFailures = 0
-	if c.AlertOnFailure {
+	if c.AlertOnFailure && open[models.AlertFailure] {
 		n, err := e.tx.CloseOpenAlerts(job, models.AlertFailure, e.nowStr, models.CloseAutoSuccess)
 		if err != nil {
 			return err

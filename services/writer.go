@@ -47,8 +47,8 @@ type Writer struct {
 	arriving atomic.Int64
 }
 
-// maxLinger bounds how long a group waits for requests still being decoded.
-const maxLinger = 500 * time.Microsecond
+// maxLinger bounds how long a group waits for requests on their way.
+const maxLinger = time.Millisecond
 
 // Arriving tells the writer an ingest request is on its way; call the returned function once
 // the request has been submitted or rejected. A group about to commit waits briefly for such
@@ -156,41 +156,16 @@ func (w *Writer) Close() {
 // Run processes work until Close. It does not stop on ctx: queued writes always finish.
 func (w *Writer) Run() {
 	defer close(w.done)
+	linger := time.NewTimer(time.Hour)
+	linger.Stop()
+	lastGroup := 1
 	for first := range w.queue {
 		if first.fn != nil {
 			first.reply <- w.do(first.fn)
 			continue
 		}
-		group := []work{first}
-		n := len(first.batch.events)
-		var next *work
-		yields := 0
-		opened := time.Now()
-	gather:
-		for n < w.maxGroup {
-			select {
-			case wk, ok := <-w.queue:
-				if !ok {
-					break gather
-				}
-				if wk.fn != nil {
-					next = &wk
-					break gather
-				}
-				group = append(group, wk)
-				n += len(wk.batch.events)
-			default:
-				// Let request goroutines that are about to submit run first: a bigger group
-				// costs one commit instead of several. While requests are still being decoded
-				// (Arriving), wait for them a little longer, never more than maxLinger.
-				if yields < 3 || (w.arriving.Load() > 0 && time.Since(opened) < maxLinger) {
-					yields++
-					runtime.Gosched()
-					continue
-				}
-				break gather
-			}
-		}
+		group, next := w.gather(first, lastGroup, linger)
+		lastGroup = len(group)
 		w.groups.Add(1)
 		w.grouped.Add(int64(len(group)))
 		w.commitGroup(group)
@@ -198,6 +173,52 @@ func (w *Writer) Run() {
 			next.reply <- w.do(next.fn)
 		}
 	}
+}
+
+// gather collects the ingest requests that join first's group: those already queued, then,
+// for a short while, those on their way. A commit costs about the same for one request as for
+// ten, so under concurrent load a group waits (at most maxLinger) until as many requests as in
+// the last group have come, or while requests are still being decoded (Arriving). A lone
+// client's group had one request and so never waits. next is a queued non-ingest write that
+// ends the gathering.
+func (w *Writer) gather(first work, lastGroup int, linger *time.Timer) (group []work, next *work) {
+	group = []work{first}
+	n := len(first.batch.events)
+	opened := time.Now()
+	yields := 0
+	for n < w.maxGroup {
+		var wk work
+		var ok bool
+		select {
+		case wk, ok = <-w.queue:
+		default:
+			if yields < 3 { // let request goroutines about to submit run first
+				yields++
+				runtime.Gosched()
+				continue
+			}
+			wait := maxLinger - time.Since(opened)
+			if wait <= 0 || (w.arriving.Load() == 0 && len(group) >= lastGroup) {
+				return group, nil
+			}
+			linger.Reset(wait)
+			select {
+			case wk, ok = <-w.queue:
+				linger.Stop()
+			case <-linger.C:
+				return group, nil
+			}
+		}
+		switch {
+		case !ok:
+			return group, nil
+		case wk.fn != nil:
+			return group, &wk
+		}
+		group = append(group, wk)
+		n += len(wk.batch.events)
+	}
+	return group, nil
 }
 
 // commitGroup applies every batch of the group in ONE transaction and answers each request

@@ -38,6 +38,19 @@ func (t *Tx) CloseOpenAlerts(job string, typ models.AlertType, now, reason strin
 	return res.RowsAffected, wrap("close alerts", res.Error)
 }
 
+// OpenAlertTypes reports which types of alert the job has OPEN: most heartbeats find none, and
+// one read then saves an UPDATE per type.
+func (t *Tx) OpenAlertTypes(job string) (map[models.AlertType]bool, error) {
+	var types []string
+	err := t.db.Model(&models.Alert{}).Where("job_name = ? AND status = ?", job, models.AlertOpen).
+		Distinct().Pluck("alert_type", &types).Error
+	out := make(map[models.AlertType]bool, len(types))
+	for _, typ := range types {
+		out[models.AlertType(typ)] = true
+	}
+	return out, wrap("open alert types", err)
+}
+
 // CloseAlert closes one OPEN alert, recording why and by whom; updated is false when it was
 // not open (or does not exist).
 func (t *Tx) CloseAlert(id int64, now, reason, by string) (updated bool, err error) {

@@ -55,13 +55,13 @@ check-generated: generate
 	@git diff --exit-code -- views || (echo "templ generate changed files: run 'make generate' and commit"; exit 1)
 
 ## bench: the load tool (ceilings, ingest, queries at BENCH_N events, memory, lost events),
-## then the Go benchmarks of the ingest service, the rule engine and the event-list encoders. BENCH_DB_URL=postgres://… measures
+## then the Go benchmarks of the ingest service and the rule engine. BENCH_DB_URL=postgres://… measures
 ## the monitor on an (empty) PostgreSQL database instead of SQLite.
 BENCH_N ?= 1000000
 bench: build
 	$(GO) build -o $(BIN)/loadtest ./cmd/loadtest
 	./$(BIN)/loadtest -monitor $(BIN)/monitor -n $(BENCH_N) -out bench-results.jsonl $(if $(BENCH_DB_URL),-db-url "$(BENCH_DB_URL)")
-	$(GO) test -run '^$$' -bench . -benchmem ./services/ ./internal/apirow/
+	$(GO) test -run '^$$' -bench . -benchmem ./services/
 
 ## soak: 10 minutes of mixed ingest, page loads and queries; memory, goroutines and fds at start and end
 SOAK ?= 10m

@@ -115,7 +115,7 @@ func (h *Handler) closeAlert(c *fiber.Ctx) error {
 	if !ok {
 		return writeJSON(c, fiber.StatusBadRequest, errorBody{Error: "alertId must be a positive integer"})
 	}
-	reason, verr := closeReason(bodyJSON(c))
+	reason, verr := closeReason(JSONBody(c))
 	if verr != nil {
 		return writeJSON(c, fiber.StatusBadRequest, validationError{Error: "Invalid close payload", Details: *verr})
 	}

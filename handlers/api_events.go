@@ -14,7 +14,7 @@ import (
 func (h *Handler) ingestEvent(c *fiber.Ctx) error {
 	arrived := h.writer.Arriving()
 	defer arrived()
-	ev, issues := telemetry.DecodeEvent(bodyJSON(c))
+	ev, issues := telemetry.DecodeEvent(JSONBody(c))
 	if issues != nil {
 		return writeJSON(c, fiber.StatusBadRequest, validationError{Error: "Invalid event payload", Details: singleDetails(issues)})
 	}
@@ -26,7 +26,7 @@ func (h *Handler) ingestEvent(c *fiber.Ctx) error {
 func (h *Handler) ingestBatch(c *fiber.Ctx) error {
 	arrived := h.writer.Arriving()
 	defer arrived()
-	body := bodyJSON(c)
+	body := JSONBody(c)
 	var elems []json.RawMessage
 	wrapped := false
 	invalid := func(d validationDetails) error {

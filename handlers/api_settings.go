@@ -133,7 +133,7 @@ func decodeEmailSettings(body json.RawMessage) (recipients, types []string, deta
 
 // putEmailSettings is PUT /v1/settings/alerts/email.
 func (h *Handler) putEmailSettings(c *fiber.Ctx) error {
-	recipients, types, verr := decodeEmailSettings(bodyJSON(c))
+	recipients, types, verr := decodeEmailSettings(JSONBody(c))
 	if verr != nil {
 		return writeJSON(c, fiber.StatusBadRequest, validationError{Error: "Invalid email settings payload", Details: *verr})
 	}
@@ -281,7 +281,7 @@ func settingsDetails(se *services.SettingsError) validationDetails {
 
 func (h *Handler) putChannels(kind, label string) fiber.Handler {
 	return func(c *fiber.Ctx) error {
-		in, verr := decodeChannels(bodyJSON(c))
+		in, verr := decodeChannels(JSONBody(c))
 		if verr != nil {
 			return writeJSON(c, fiber.StatusBadRequest, validationError{Error: label, Details: *verr})
 		}
@@ -302,7 +302,7 @@ func (h *Handler) testChannels(kind string) fiber.Handler {
 		var in struct {
 			Name string `json:"name"`
 		}
-		_ = json.Unmarshal(bodyJSON(c), &in) // the body is optional; anything else tests every channel
+		_ = json.Unmarshal(JSONBody(c), &in) // the body is optional; anything else tests every channel
 		r, err := h.AlertNotifier().SendTestChannels(c.UserContext(), kind, strings.TrimSpace(in.Name), requestedBy(c), h.now())
 		if err != nil {
 			return err

@@ -69,10 +69,7 @@ type Handler struct {
 	sessions Sessions
 	now      func() time.Time
 	storage  *services.StorageHealth
-	// bigBodies admits one large JSON body (over bigBodyBytes) at a time into parsing, so a
-	// flood of huge requests cannot starve small ones of CPU.
-	bigBodies chan struct{}
-	alerting  alerting // alert-delivery settings and notifier, see api_settings.go
+	alerting alerting // alert-delivery settings and notifier, see api_settings.go
 
 	// dashboard and browser sign-in
 	auth         *services.Auth
@@ -90,7 +87,7 @@ func New(opts Options, st *store.Store, w *services.Writer, status *services.Sta
 	}
 	h := &Handler{opts: opts, log: log, st: st, writer: w, status: status, alerts: services.NewAlerts(st, w.Do),
 		sessions: sessions, now: func() time.Time { return time.Now().UTC() },
-		storage: opts.Storage, bigBodies: make(chan struct{}, 1)}
+		storage: opts.Storage}
 	if h.storage == nil {
 		h.storage = services.NewStorageHealth(log)
 	}

@@ -17,7 +17,7 @@ import (
 // MaxBodyBytes is the request body limit of the reference (2 MB), also applied after inflating.
 const MaxBodyBytes = 2 * 1024 * 1024
 
-// bigBodyBytes is the size from which a body waits for its turn to be parsed (Handler.bigBodies).
+// bigBodyBytes is the size from which a body waits for its turn to be parsed (see BodyParser).
 const bigBodyBytes = 256 * 1024
 
 const (
@@ -39,10 +39,17 @@ func actorFrom(c *fiber.Ctx) string {
 	return actorAnonymous
 }
 
-// parseBody reads the body of every route as the original did: inflate gzip/deflate bodies, refuse a
-// non-UTF-8 charset (415), and parse JSON bodies, rejecting malformed JSON and top-level
-// scalars (400) before any authentication.
-func (h *Handler) parseBody(c *fiber.Ctx) error {
+// BodyParser returns the middleware that reads the body of every route as the original did:
+// inflate gzip/deflate bodies, refuse a non-UTF-8 charset (415), and parse JSON bodies,
+// rejecting malformed JSON and top-level scalars (400) before any authentication. One large
+// body (over bigBodyBytes) at a time is parsed, so a flood of huge requests cannot starve small
+// ones of CPU. The load tool's ceiling uses it too.
+func BodyParser() fiber.Handler {
+	bigBodies := make(chan struct{}, 1)
+	return func(c *fiber.Ctx) error { return parseBody(c, bigBodies) }
+}
+
+func parseBody(c *fiber.Ctx, bigBodies chan struct{}) error {
 	body := c.Request().Body() // raw: c.Body() would inflate without a size limit
 	if len(body) == 0 {
 		return c.Next()
@@ -67,13 +74,13 @@ func (h *Handler) parseBody(c *fiber.Ctx) error {
 	if len(trimmed) == 0 {
 		return c.Next()
 	}
-	if len(trimmed) > bigBodyBytes && h.bigBodies != nil {
+	if len(trimmed) > bigBodyBytes {
 		select {
-		case h.bigBodies <- struct{}{}:
+		case bigBodies <- struct{}{}:
 		case <-c.Context().Done():
 			return fiber.NewError(fiber.StatusServiceUnavailable, "Server is shutting down")
 		}
-		defer func() { <-h.bigBodies }()
+		defer func() { <-bigBodies }()
 	}
 	if trimmed[0] != '{' && trimmed[0] != '[' {
 		return fiber.NewError(fiber.StatusBadRequest, "Request body must be a JSON object or array")
@@ -116,8 +123,8 @@ func inflate(enc string, body []byte) ([]byte, error) {
 	return out, nil
 }
 
-// bodyJSON is the parsed JSON body, or {} when the request had none or was not JSON.
-func bodyJSON(c *fiber.Ctx) json.RawMessage {
+// JSONBody is the JSON body BodyParser parsed, or {} when the request had none or was not JSON.
+func JSONBody(c *fiber.Ctx) json.RawMessage {
 	if b, ok := c.Locals(localsBody).(json.RawMessage); ok {
 		return b
 	}

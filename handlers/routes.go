@@ -28,7 +28,7 @@ func NewApp(h *Handler) *fiber.App {
 func (h *Handler) Routes(app *fiber.App) {
 	app.Use(h.recoverPanic)
 	app.Use(h.noteStorage)
-	app.Use(h.parseBody)
+	app.Use(BodyParser())
 
 	v1 := app.Group("/v1", h.gate)
 	v1.All("/health", h.health)

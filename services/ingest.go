@@ -130,7 +130,7 @@ func (w *Writer) applyGroup(group []work) error {
 		if err != nil {
 			return err
 		}
-		if w.st.Dialect() == store.Postgres {
+		if w.st.Shared() { // other instances write these check rows too: lock them in name order
 			if err := eng.preload(groupJobs(group)); err != nil {
 				return err
 			}

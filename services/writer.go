@@ -90,7 +90,7 @@ func NewWriter(st *store.Store, log *slog.Logger, opts WriterOptions) *Writer {
 	}
 	w := &Writer{st: st, log: log, now: utcNow, queue: make(chan work, opts.QueueLen),
 		maxGroup: opts.MaxGroupEvents, done: make(chan struct{})}
-	if st.Dialect() == store.SQLite {
+	if !st.Shared() { // this writer is the only one: its copy of the check rows stays true
 		w.cache = &checkCache{rows: map[string]models.CheckState{}}
 	}
 	return w

@@ -157,6 +157,10 @@ func closeGorm(dbs ...*gorm.DB) {
 	}
 }
 
+// Shared reports whether other monitor instances may write the same database (PostgreSQL),
+// so that rows read in one transaction must be locked and none may be cached between them.
+func (s *Store) Shared() bool { return s.dialect == Postgres }
+
 // byteOrder is an ORDER BY term sorting col by bytes, as SQLite's BINARY collation does; on
 // PostgreSQL the database's own collation (en_US.UTF-8, ICU …) would order differently.
 func (d Dialect) byteOrder(col string) string {

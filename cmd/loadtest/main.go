@@ -258,8 +258,7 @@ func run(o options) error {
 }
 
 // singleIngestOnly measures the Fiber ceiling and the monitor's single-event ingest at 8
-// clients, nothing else: a quick loop for work on the hot path (run the monitor with
-// MONITOR_CPUPROFILE set to profile it).
+// clients, nothing else: a quick loop for work on the hot path.
 func singleIngestOnly(o options) error {
 	dir, err := tempDir()
 	if err != nil {

@@ -218,7 +218,7 @@ func NotFoundPage(c Chrome) templ.Component {
 }
 
 // LockedPage explains that the dashboard is off: auth is disabled but an API key protects the
-// data (spec §9.9).
+// data.
 func LockedPage(c Chrome) templ.Component {
 	return templruntime.GeneratedTemplate(func(templ_7745c5c3_Input templruntime.GeneratedComponentInput) (templ_7745c5c3_Err error) {
 		templ_7745c5c3_W, ctx := templ_7745c5c3_Input.Writer, templ_7745c5c3_Input.Context

@@ -1,12 +1,14 @@
 package handlers
 
 import (
+	"encoding/json"
 	"errors"
 
 	"github.com/gofiber/fiber/v2"
 	"github.com/gulag/chief-monitor/internal/apirow"
 	"github.com/gulag/chief-monitor/internal/store"
 	"github.com/gulag/chief-monitor/internal/telemetry"
+	"github.com/gulag/chief-monitor/services"
 )
 
 type healthResponse struct {
@@ -73,6 +75,10 @@ type jobStatusRow struct {
 	// LatestEvent is the job's newest event; the original sent eventAt, eventType, level,
 	// message and success, the rest of the row is additive.
 	LatestEvent *apirow.Event `json:"latestEvent"`
+	// Health (additive) combines the check and the last outcome: failing, down, late, up,
+	// disabled. LastRun (additive) is the job's newest run.
+	Health  services.Health `json:"health"`
+	LastRun *apirow.Run     `json:"lastRun"`
 }
 
 // statusJobs is GET /v1/status/jobs.
@@ -84,9 +90,14 @@ func (h *Handler) statusJobs(c *fiber.Ctx) error {
 	out := make([]jobStatusRow, len(rows))
 	for i, r := range rows {
 		out[i].Check = apirow.FromCheck(r.Check)
+		out[i].Health = r.Health
 		if r.Latest != nil {
 			latest := apirow.FromEvent(*r.Latest)
 			out[i].LatestEvent = &latest
+		}
+		if r.LastRun != nil {
+			run := apirow.FromRun(*r.LastRun)
+			out[i].LastRun = &run
 		}
 	}
 	return writeJSON(c, fiber.StatusOK, struct {
@@ -112,11 +123,38 @@ func (h *Handler) statusJob(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
+	specs, err := h.status.JobSpecs(c.UserContext(), job)
+	if err != nil {
+		return err
+	}
 	return writeJSON(c, fiber.StatusOK, struct {
 		Check      apirow.Check   `json:"check"`
 		Events     []apirow.Event `json:"events"`
 		OpenAlerts []apirow.Alert `json:"openAlerts"`
 		// FutureEventAt (additive) flags a producer clock ahead of the monitor's.
 		FutureEventAt bool `json:"futureEventAt"`
-	}{apirow.FromCheck(d.Check), apirow.FromEvents(d.Events), apirow.FromAlerts(d.OpenAlerts), d.FutureEventAt})
+		// Spec (additive) is what each runner's chief.config says of the job.
+		Spec []jobSpecRow `json:"spec"`
+	}{apirow.FromCheck(d.Check), apirow.FromEvents(d.Events), apirow.FromAlerts(d.OpenAlerts), d.FutureEventAt,
+		toSpecRows(specs)})
+}
+
+// jobSpecRow is one runner's spec of a job: the object of its chief.config, and the runner.
+type jobSpecRow struct {
+	RunnerID  string          `json:"runnerId"`
+	Host      string          `json:"host"`
+	UpdatedAt string          `json:"updatedAt"`
+	Spec      json.RawMessage `json:"spec"`
+}
+
+func toSpecRows(in []services.JobSpec) []jobSpecRow {
+	out := make([]jobSpecRow, 0, len(in))
+	for _, s := range in {
+		row := jobSpecRow{UpdatedAt: s.UpdatedAt, Spec: s.Raw}
+		if s.Runner != nil {
+			row.RunnerID, row.Host = s.Runner.ID, s.Runner.Host
+		}
+		out = append(out, row)
+	}
+	return out
 }

@@ -292,7 +292,9 @@ func TestQueriesAndShapes(t *testing.T) {
 	r.wantContains(r.do("GET", "/v1/status/jobs", ""), 200, `{"jobs":[{"jobName":"j","enabled":true,"alertOnFailure":true,"alertOnMiss":true,"graceSeconds":120,"status":"UP","lastHeartbeatAt":"2026-03-04T09:00:00.118220+00:00","expectedNextAt":null,"lastSuccessAt":null,"lastFailureAt":"2026-03-04T09:00:00.118220+00:00","consecutiveFailures":1,"updatedAt":"2026-03-04T10:00:00.000Z","latestEvent":{"id":2,`,
 		// latestEvent is the whole event row: the original's five keys and, additively, the rest.
 		`"eventAt":"2026-03-04T09:30:00Z","sourceType":"worker","eventType":"worker.message","level":"WARN","message":"slow","jobName":"j"`,
-		`"success":null,"returnCode":null,"durationMs":null,"metadataJson":"{}","metadata":{}}}]}`)
+		`"success":null,"returnCode":null,"durationMs":null,"metadataJson":"{}","metadata":{}},`,
+		// health and the last run are additive: the job's last outcome failed.
+		`"health":"failing","lastRun":{"runId":"j:1","jobName":"j"`, `"status":"failed"`)
 	r.want(r.do("GET", "/v1/status/jobs/does-not-exist", ""), 404, `{"error":"Job not found in check state","jobName":"does-not-exist"}`)
 	r.wantContains(r.do("GET", "/v1/status/jobs/j", ""), 200, `{"check":{"jobName":"j"`, `"events":[{"id":2`, `"openAlerts":[{"id":1,"jobName":"j","alertType":"FAILURE","severity":"ERROR","status":"OPEN","openedAt":"2026-03-04T10:00:00.000Z","closedAt":null,"dedupeKey":"j:FAILURE","title":"Job j failed","detailsJson":"{\"eventType\":\"job.failed\",\"returnCode\":2,\"runId\":\"j:1\"}","details":{"eventType":"job.failed","returnCode":2,"runId":"j:1"}`)
 	r.wantContains(r.do("GET", "/v1/alerts?status=OPEN&alertType=FAILURE&jobName=j&severity=ERROR", ""), 200, `"id":1`)

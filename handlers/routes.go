@@ -38,6 +38,9 @@ func (h *Handler) Routes(app *fiber.App) {
 	v1.Get("/status/summary", h.statusSummary)
 	v1.Get("/status/jobs", h.statusJobs)
 	v1.Get("/status/jobs/:jobName", h.statusJob)
+	v1.Get("/runs", h.listRuns)
+	v1.Get("/runs/:runId", h.getRun)
+	v1.Get("/runners", h.listRunners)
 	v1.Get("/alerts", h.listAlerts)
 	// :alertId? is optional so that an empty id reaches alertIDParam and is a 400, not a 404.
 	v1.Post("/alerts/:alertId?/close", h.closeAlert)

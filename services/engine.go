@@ -181,6 +181,9 @@ func (e *engine) apply(ev *models.TelemetryEvent, meta map[string]json.RawMessag
 			return err
 		}
 	}
+	if err := e.noteRunner(ev, meta); err != nil {
+		return err
+	}
 	if ev.JobName == nil {
 		return nil
 	}
@@ -207,7 +210,7 @@ func (e *engine) apply(ev *models.TelemetryEvent, meta map[string]json.RawMessag
 	case ev.EventType == telemetry.EventJobNextScheduled:
 		return e.nextScheduled(c, ev, meta)
 	case isHeartbeat(ev.EventType):
-		return e.heartbeat(c, ev)
+		return e.heartbeat(c, ev, willRetry(meta))
 	}
 	return nil
 }
@@ -242,8 +245,20 @@ func (e *engine) nextScheduled(c *models.CheckState, ev *models.TelemetryEvent, 
 	return nil
 }
 
-// heartbeat handles job.started, job.completed and job.failed.
-func (e *engine) heartbeat(c *models.CheckState, ev *models.TelemetryEvent) error {
+// willRetry reports a job.failed that Chief will follow with another attempt, for a job that
+// does not want an alert for every attempt: only the last attempt's failure opens FAILURE.
+func willRetry(meta map[string]json.RawMessage) bool {
+	var final, every bool
+	if raw, ok := meta[telemetry.MetaFinalAttempt]; !ok || json.Unmarshal(raw, &final) != nil || final {
+		return false
+	}
+	_ = json.Unmarshal(meta[telemetry.MetaAlertOnEveryAttempt], &every) // absent: false
+	return !every
+}
+
+// heartbeat handles job.started, job.completed and job.failed. retrying is a failure that
+// Chief will attempt again: it counts, but opens no FAILURE yet.
+func (e *engine) heartbeat(c *models.CheckState, ev *models.TelemetryEvent, retrying bool) error {
 	job := c.JobName
 	if SatisfiesExpectation(*c, ev.EventAtMs) {
 		c.SatisfiedExpectedAt = c.ExpectedNextAt
@@ -297,7 +312,7 @@ func (e *engine) heartbeat(c *models.CheckState, ev *models.TelemetryEvent) erro
 		if c.LastFailureMs == nil || ev.EventAtMs >= *c.LastFailureMs {
 			c.LastFailureAt, c.LastFailureMs = ptr(ev.EventAt), ptr(ev.EventAtMs)
 		}
-		if c.AlertOnFailure {
+		if c.AlertOnFailure && !retrying {
 			details := orderedJSON{{"eventType", ev.EventType}, {"returnCode", ev.ReturnCode}, {"runId", ev.RunID}}
 			return e.open(job, models.AlertFailure, models.SeverityError, job+":FAILURE", "Job "+job+" failed", details)
 		}

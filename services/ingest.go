@@ -135,6 +135,10 @@ func (w *Writer) applyGroup(group []work) error {
 				return err
 			}
 		}
+		runs, err := loadRuns(tx, group, eng.nowStr)
+		if err != nil {
+			return err
+		}
 		for _, wk := range group {
 			b := wk.batch
 			before := len(eng.opened)
@@ -142,13 +146,18 @@ func (w *Writer) applyGroup(group []work) error {
 				if b.events[i].ID == 0 { // a repeated eventId: acknowledged, not applied again
 					continue
 				}
-				if err := eng.apply(engineView(&b.events[i], b.receivedMs), b.metas[i]); err != nil {
+				ev := engineView(&b.events[i], b.receivedMs)
+				if err := eng.apply(ev, b.metas[i]); err != nil {
 					return fmt.Errorf("services: apply %s: %w", b.events[i].EventType, err)
 				}
+				runs.apply(ev, b.metas[i])
 			}
 			b.opened = eng.opened[before:]
 		}
 		if err := eng.flush(); err != nil {
+			return err
+		}
+		if err := runs.flush(); err != nil {
 			return err
 		}
 		if err := tx.AddHourly(hourlyCounts(group, now)); err != nil {
@@ -221,7 +230,9 @@ func normalize(in *telemetry.Event, recv string, receivedAt time.Time) (models.T
 		row.ServerTimed = false
 	}
 	var meta map[string]json.RawMessage
-	if row.JobName != nil || row.EventType == telemetry.EventChiefHeartbeat {
+	if row.SourceType == telemetry.SourceChief && len(in.Metadata) > 0 {
+		_ = json.Unmarshal(in.Metadata, &meta) // Chief's own events: runs, runners, checks
+	} else if row.JobName != nil {
 		if engineReads(in.Metadata) {
 			_ = json.Unmarshal(in.Metadata, &meta) // validated as an object already
 		}

@@ -100,11 +100,40 @@ func toCounts(in []store.StatusCount) []Count {
 	return out
 }
 
-// JobRow is one check with the summary of its latest event.
-type JobRow = store.CheckLatest
+// JobRow is one check with its latest event, its health, its last run, and what its
+// runner's configuration says of it.
+type JobRow struct {
+	store.CheckLatest
+	Health  Health
+	LastRun *models.Run
+	Spec    *JobSpec
+}
 
-// Jobs lists every check by name with its latest event, in one query.
-func (s *Status) Jobs(ctx context.Context) ([]JobRow, error) { return s.st.ChecksWithLatest(ctx) }
+// Jobs lists every check by name with its latest event, health, last run and spec.
+func (s *Status) Jobs(ctx context.Context) ([]JobRow, error) {
+	checks, err := s.st.ChecksWithLatest(ctx)
+	if err != nil {
+		return nil, err
+	}
+	last, err := s.st.LastRuns(ctx)
+	if err != nil {
+		return nil, err
+	}
+	specs, err := s.specsByJob(ctx)
+	if err != nil {
+		return nil, err
+	}
+	now := s.now()
+	out := make([]JobRow, len(checks))
+	for i, c := range checks {
+		out[i] = JobRow{CheckLatest: c, Spec: specs[c.Check.JobName]}
+		if r, ok := last[c.Check.JobName]; ok {
+			out[i].LastRun = &r
+		}
+		out[i].Health = JobHealth(c.Check, out[i].Spec.PollInterval(), now)
+	}
+	return out, nil
+}
 
 // JobDetail is GET /v1/status/jobs/:jobName.
 type JobDetail struct {

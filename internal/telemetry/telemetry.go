@@ -43,6 +43,10 @@ const (
 	EventOverlapSkipped   = "daemon.overlap_skipped"
 	EventQueuedPending    = "daemon.queued_pending"
 	EventWorkerMessage    = "worker.message"
+	// EventChiefConfig carries a runner's job specs, at start and after every change.
+	EventChiefConfig = "chief.config"
+	// EventJobRetrying says a failed run will be attempted again.
+	EventJobRetrying = "job.retrying"
 )
 
 // Event is one telemetry payload as a producer sends it. Optional keys are pointers so that an

@@ -1,0 +1,106 @@
+package store
+
+import (
+	"context"
+
+	"github.com/gulag/chief-monitor/internal/telemetry"
+	"github.com/gulag/chief-monitor/models"
+	"gorm.io/gorm"
+	"gorm.io/gorm/clause"
+)
+
+// LoadRuns reads the stored runs among ids, by id, locked for the transaction.
+func (t *Tx) LoadRuns(ids []string) (map[string]*models.Run, error) {
+	out := make(map[string]*models.Run, len(ids))
+	if len(ids) == 0 {
+		return out, nil
+	}
+	var rows []models.Run
+	if err := t.db.Clauses(forUpdate).Where("run_id IN ?", ids).Order("run_id").Find(&rows).Error; err != nil {
+		return nil, wrap("load runs", err)
+	}
+	for i := range rows {
+		out[rows[i].RunID] = &rows[i]
+	}
+	return out, nil
+}
+
+// SaveRuns writes runs, inserting the new ones and replacing the stored ones.
+func (t *Tx) SaveRuns(runs []*models.Run) error {
+	if len(runs) == 0 {
+		return nil
+	}
+	err := t.db.Clauses(clause.OnConflict{Columns: []clause.Column{{Name: "run_id"}}, UpdateAll: true}).
+		CreateInBatches(runs, 100).Error
+	return wrap("save runs", err)
+}
+
+// RunFilter selects runs for /v1/runs. Empty strings mean "no filter"; From and To bound the
+// run's time (when it started, or its first event).
+type RunFilter struct {
+	JobName, Status, RunnerID string
+	From, To                  string
+	Limit, Offset             int
+}
+
+func (f RunFilter) where(q *gorm.DB) *gorm.DB {
+	q = whereEqual(q, "job_name", f.JobName, "status", f.Status, "runner_id", f.RunnerID)
+	if t, ok := telemetry.ParseTime(f.From); ok {
+		q = q.Where("sort_ms >= ?", t.UnixMilli())
+	}
+	if t, ok := telemetry.ParseTime(f.To); ok {
+		q = q.Where("sort_ms <= ?", t.UnixMilli())
+	}
+	return q
+}
+
+// Runs lists runs newest first, filtered and paged.
+func (s *Store) Runs(ctx context.Context, f RunFilter) ([]models.Run, error) {
+	var out []models.Run
+	err := f.where(s.db.WithContext(ctx)).Order("sort_ms DESC, run_id DESC").Limit(f.Limit).Offset(f.Offset).Find(&out).Error
+	return out, wrap("runs", err)
+}
+
+// Run loads one run, or ErrNotFound.
+func (s *Store) Run(ctx context.Context, id string) (*models.Run, error) {
+	var out []models.Run
+	if err := s.db.WithContext(ctx).Where("run_id = ?", id).Limit(1).Find(&out).Error; err != nil {
+		return nil, wrap("run", err)
+	}
+	if len(out) == 0 {
+		return nil, ErrNotFound
+	}
+	return &out[0], nil
+}
+
+// RunEvents lists the events of a run, oldest first. They are found through the job's time
+// index, within the run's span (padded by a minute for producer clocks), so no index on run_id
+// is needed on every insert.
+func (s *Store) RunEvents(ctx context.Context, r models.Run, limit int) ([]models.TelemetryEvent, error) {
+	from := r.SortMs - 60_000
+	to := r.SortMs + 24*3_600_000
+	if r.FinishedMs != nil {
+		to = *r.FinishedMs + 60_000
+	}
+	var out []models.TelemetryEvent
+	err := s.db.WithContext(ctx).Where("job_name = ? AND event_at_ms >= ? AND event_at_ms <= ? AND run_id = ?",
+		r.JobName, from, to, r.RunID).Order("event_at_ms, id").Limit(limit).Find(&out).Error
+	return out, wrap("run events", err)
+}
+
+// LastRuns returns the newest run of each job, by job name.
+func (s *Store) LastRuns(ctx context.Context) (map[string]models.Run, error) {
+	var rows []models.Run
+	latest := s.db.Model(&models.Run{}).Select("job_name, MAX(sort_ms)").Group("job_name")
+	err := s.db.WithContext(ctx).Where("(job_name, sort_ms) IN (?)", latest).Find(&rows).Error
+	if err != nil {
+		return nil, wrap("last runs", err)
+	}
+	out := make(map[string]models.Run, len(rows))
+	for _, r := range rows {
+		if cur, ok := out[r.JobName]; !ok || r.RunID > cur.RunID {
+			out[r.JobName] = r
+		}
+	}
+	return out, nil
+}

@@ -1,0 +1,249 @@
+package services
+
+import (
+	"encoding/json"
+	"strings"
+
+	"github.com/gulag/chief-monitor/internal/store"
+	"github.com/gulag/chief-monitor/internal/telemetry"
+	"github.com/gulag/chief-monitor/models"
+)
+
+// A run's record is kept at ingest, in the same transaction as its events: the group's runs
+// are loaded once, changed by each of their events in order, and written once.
+
+// errorLineBytes bounds the first error line kept on a run.
+const errorLineBytes = 500
+
+// runBook holds the runs a group's events touch.
+type runBook struct {
+	tx      *store.Tx
+	now     string
+	runs    map[string]*models.Run
+	changed map[string]bool
+}
+
+// isRunEvent reports whether an event changes its run's record.
+func isRunEvent(ev *models.TelemetryEvent) bool {
+	if ev.JobName == nil || ev.RunID == nil || ev.ID == 0 {
+		return false
+	}
+	switch ev.EventType {
+	case telemetry.EventJobStarted, telemetry.EventScriptStarted, telemetry.EventScriptCompleted,
+		telemetry.EventJobCompleted, telemetry.EventJobFailed, telemetry.EventOverlapSkipped:
+		return true
+	}
+	return false
+}
+
+// loadRuns reads the stored runs that the group's events touch.
+func loadRuns(tx *store.Tx, group []work, now string) (*runBook, error) {
+	var ids []string
+	seen := map[string]bool{}
+	for _, wk := range group {
+		for i := range wk.batch.events {
+			ev := &wk.batch.events[i]
+			if isRunEvent(ev) && !seen[*ev.RunID] {
+				seen[*ev.RunID] = true
+				ids = append(ids, *ev.RunID)
+			}
+		}
+	}
+	runs, err := tx.LoadRuns(ids)
+	if err != nil {
+		return nil, err
+	}
+	return &runBook{tx: tx, now: now, runs: runs, changed: map[string]bool{}}, nil
+}
+
+// apply changes the event's run by the event.
+func (b *runBook) apply(ev *models.TelemetryEvent, meta map[string]json.RawMessage) {
+	if !isRunEvent(ev) {
+		return
+	}
+	r := b.runs[*ev.RunID]
+	if r == nil {
+		r = &models.Run{RunID: *ev.RunID, JobName: *ev.JobName, Status: models.RunRunning, ScriptsJSON: "[]",
+			SortMs: ev.EventAtMs}
+		b.runs[r.RunID] = r
+	}
+	b.changed[r.RunID] = true
+	r.UpdatedAt = b.now
+	noteRunContext(r, ev, meta)
+	switch ev.EventType {
+	case telemetry.EventJobStarted:
+		r.StartedAt, r.StartedMs, r.SortMs = ptr(ev.EventAt), ptr(ev.EventAtMs), ev.EventAtMs
+	case telemetry.EventScriptStarted:
+		scripts := runScripts(r)
+		r.ScriptsJSON = marshalScripts(append(scripts, models.RunScript{Path: deref(ev.ScriptPath), StartedAt: ptr(ev.EventAt)}))
+	case telemetry.EventScriptCompleted:
+		scriptCompleted(r, ev, meta)
+	case telemetry.EventJobCompleted, telemetry.EventJobFailed:
+		jobFinished(r, ev)
+	case telemetry.EventOverlapSkipped:
+		r.Status, r.FinishedAt, r.FinishedMs = models.RunSkipped, ptr(ev.EventAt), ptr(ev.EventAtMs)
+	}
+}
+
+// noteRunContext records who ran the run and why, from any of its events.
+func noteRunContext(r *models.Run, ev *models.TelemetryEvent, meta map[string]json.RawMessage) {
+	if s, ok := metaString(meta, telemetry.MetaRunnerID); ok {
+		r.RunnerID = &s
+	}
+	if s, ok := metaString(meta, telemetry.MetaTrigger); ok {
+		r.Trigger = &s
+	}
+	if n, ok := metaInt(meta, telemetry.MetaAttempt); ok {
+		r.Attempt = &n
+	}
+	if n, ok := metaInt(meta, telemetry.MetaMaxAttempts); ok {
+		r.MaxAttempts = &n
+	}
+	if ev.ScheduledFor != nil {
+		r.ScheduledFor = ev.ScheduledFor
+	}
+	r.SortMs = min(r.SortMs, ev.EventAtMs)
+	if r.StartedMs != nil {
+		r.SortMs = *r.StartedMs
+	}
+}
+
+// scriptCompleted records a script's outcome and, for the run's first failing script, why.
+func scriptCompleted(r *models.Run, ev *models.TelemetryEvent, meta map[string]json.RawMessage) {
+	scripts := runScripts(r)
+	path := deref(ev.ScriptPath)
+	i := len(scripts) - 1
+	for i >= 0 && (scripts[i].Path != path || scripts[i].FinishedAt != nil) {
+		i--
+	}
+	if i < 0 {
+		scripts = append(scripts, models.RunScript{Path: path})
+		i = len(scripts) - 1
+	}
+	s := &scripts[i]
+	s.FinishedAt, s.DurationMs, s.ExitCode, s.Success = ptr(ev.EventAt), ev.DurationMs, ev.ReturnCode, ev.Success
+	if kind, ok := metaString(meta, telemetry.MetaError); ok {
+		s.Error = &kind
+	}
+	r.ScriptsJSON = marshalScripts(scripts)
+	if ev.Success != nil && *ev.Success || r.FailingScript != nil {
+		return
+	}
+	r.FailingScript, r.ExitCode = &path, ev.ReturnCode
+	stderr := firstOf(meta, telemetry.MetaStderrTail, telemetry.MetaStderrPreview)
+	stdout := firstOf(meta, telemetry.MetaStdoutTail, telemetry.MetaStdoutPreview)
+	r.StderrTail, r.StdoutTail = optional(stderr), optional(stdout)
+	line := firstLine(stderr)
+	if line == "" && s.Error != nil {
+		line = "script " + *s.Error
+	}
+	if line == "" {
+		line = firstLine(stdout)
+	}
+	r.ErrorLine = optional(clip(line, errorLineBytes))
+}
+
+// jobFinished records the run's outcome.
+func jobFinished(r *models.Run, ev *models.TelemetryEvent) {
+	r.FinishedAt, r.FinishedMs, r.DurationMs = ptr(ev.EventAt), ptr(ev.EventAtMs), ev.DurationMs
+	switch {
+	case ev.EventType == telemetry.EventJobCompleted && ev.Success != nil && *ev.Success:
+		r.Status = models.RunSucceeded
+	case timedOut(r):
+		r.Status = models.RunTimedOut
+	default:
+		r.Status = models.RunFailed
+	}
+}
+
+func timedOut(r *models.Run) bool {
+	for _, s := range runScripts(r) {
+		if s.Error != nil && *s.Error == "timeout" {
+			return true
+		}
+	}
+	return false
+}
+
+// flush writes the changed runs.
+func (b *runBook) flush() error {
+	out := make([]*models.Run, 0, len(b.changed))
+	for id := range b.changed {
+		out = append(out, b.runs[id])
+	}
+	return b.tx.SaveRuns(out)
+}
+
+func runScripts(r *models.Run) []models.RunScript {
+	var out []models.RunScript
+	_ = json.Unmarshal([]byte(r.ScriptsJSON), &out) // written by marshalScripts; empty when not
+	return out
+}
+
+func marshalScripts(s []models.RunScript) string {
+	b, _ := json.Marshal(s) // plain values: cannot fail
+	return string(b)
+}
+
+func metaString(meta map[string]json.RawMessage, key string) (string, bool) {
+	var s string
+	if raw, ok := meta[key]; !ok || json.Unmarshal(raw, &s) != nil || s == "" {
+		return "", false
+	}
+	return s, true
+}
+
+func metaInt(meta map[string]json.RawMessage, key string) (int64, bool) {
+	var n int64
+	if raw, ok := meta[key]; !ok || json.Unmarshal(raw, &n) != nil {
+		return 0, false
+	}
+	return n, true
+}
+
+// firstOf is the first of the keys that holds a non-empty string.
+func firstOf(meta map[string]json.RawMessage, keys ...string) string {
+	for _, k := range keys {
+		if s, ok := metaString(meta, k); ok {
+			return s
+		}
+	}
+	return ""
+}
+
+// firstLine is the first line of s with text on it, trimmed.
+func firstLine(s string) string {
+	for line := range strings.Lines(s) {
+		if t := strings.TrimSpace(line); t != "" {
+			return t
+		}
+	}
+	return ""
+}
+
+// clip shortens s to at most n bytes on a character boundary.
+func clip(s string, n int) string {
+	if len(s) <= n {
+		return s
+	}
+	for n > 0 && !isRuneStart(s[n]) {
+		n--
+	}
+	return s[:n] + "…"
+}
+
+func isRuneStart(b byte) bool { return b&0xC0 != 0x80 }
+
+func optional(s string) *string {
+	if s == "" {
+		return nil
+	}
+	return &s
+}
+
+func deref(s *string) string {
+	if s == nil {
+		return ""
+	}
+	return *s
+}

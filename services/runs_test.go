@@ -1,0 +1,150 @@
+package services
+
+import (
+	"context"
+	"encoding/json"
+	"testing"
+	"time"
+
+	"github.com/gulag/chief-monitor/internal/store"
+	"github.com/gulag/chief-monitor/internal/telemetry"
+	"github.com/gulag/chief-monitor/models"
+)
+
+// runEvent is one event of run id of job at at, as Chief sends it.
+func runEvent(typ, job, run, at, meta string) telemetry.Event {
+	e := ev(typ, job, at, meta)
+	e.RunID = &run
+	return e
+}
+
+func scriptDone(job, run, at, script string, ok bool, rc int64, meta string) telemetry.Event {
+	e := runEvent(telemetry.EventScriptCompleted, job, run, at, meta)
+	e.ScriptPath, e.Success, e.ReturnCode, e.DurationMs = &script, &ok, &rc, telemetry.Ptr(int64(1500))
+	return e
+}
+
+func jobDone(typ, job, run, at string, ok bool, meta string) telemetry.Event {
+	e := runEvent(typ, job, run, at, meta)
+	e.Success, e.DurationMs = &ok, telemetry.Ptr(int64(2000))
+	return e
+}
+
+func (r *rig) run(id string) models.Run {
+	r.t.Helper()
+	got, err := r.st.Run(context.Background(), id)
+	if err != nil {
+		r.t.Fatalf("run %s: %v", id, err)
+	}
+	return *got
+}
+
+// TestRunRecordsFromEventSequences: what Chief sends for a run becomes one run record at
+// ingest, whatever batches the events come in.
+func TestRunRecordsFromEventSequences(t *testing.T) {
+	r := newRig(t).at("2026-03-04T10:00:05Z")
+	meta := `{"runner_id":"r1","trigger":"schedule","attempt":1,"max_attempts":1}`
+	start := func(job, run string) telemetry.Event {
+		return runEvent(telemetry.EventJobStarted, job, run, "2026-03-04T10:00:00Z", meta)
+	}
+	scriptStart := func(job, run, script string) telemetry.Event {
+		e := runEvent(telemetry.EventScriptStarted, job, run, "2026-03-04T10:00:00.5Z", meta)
+		e.ScriptPath = &script
+		return e
+	}
+	// success, in one batch
+	r.ingest(start("ok", "ok:1"), scriptStart("ok", "ok:1", "a.py"),
+		scriptDone("ok", "ok:1", "2026-03-04T10:00:02Z", "a.py", true, 0, meta),
+		jobDone(telemetry.EventJobCompleted, "ok", "ok:1", "2026-03-04T10:00:02Z", true, meta))
+	// failure, one event per request, with the stderr tail
+	r.ingest(start("bad", "bad:1"))
+	r.ingest(scriptStart("bad", "bad:1", "a.py"))
+	r.ingest(scriptDone("bad", "bad:1", "2026-03-04T10:00:01Z", "a.py", true, 0, meta))
+	r.ingest(scriptStart("bad", "bad:1", "b.py"))
+	r.ingest(scriptDone("bad", "bad:1", "2026-03-04T10:00:02Z", "b.py", false, 3,
+		`{"stderr_tail":"\n  Traceback (most recent call last):\nValueError: no rows\n","stderr_preview":"x"}`))
+	r.ingest(jobDone(telemetry.EventJobFailed, "bad", "bad:1", "2026-03-04T10:00:02Z", false, meta))
+	// a timeout
+	r.ingest(start("slow", "slow:1"), scriptDone("slow", "slow:1", "2026-03-04T10:00:04Z", "s.py", false, -1, `{"error":"timeout"}`),
+		jobDone(telemetry.EventJobFailed, "slow", "slow:1", "2026-03-04T10:00:04Z", false, meta))
+	// an overlap skip
+	r.ingest(runEvent(telemetry.EventOverlapSkipped, "ok", "ok:2", "2026-03-04T10:01:00Z", `{"trigger":"schedule"}`))
+
+	ok := r.run("ok:1")
+	if ok.Status != models.RunSucceeded || deref(ok.RunnerID) != "r1" || deref(ok.Trigger) != "schedule" ||
+		deref(ok.StartedAt) != "2026-03-04T10:00:00Z" || ok.DurationMs == nil || *ok.DurationMs != 2000 || ok.FailingScript != nil {
+		t.Errorf("succeeded run: %+v", ok)
+	}
+	bad := r.run("bad:1")
+	var scripts []models.RunScript
+	_ = json.Unmarshal([]byte(bad.ScriptsJSON), &scripts)
+	if bad.Status != models.RunFailed || deref(bad.FailingScript) != "b.py" || bad.ExitCode == nil || *bad.ExitCode != 3 ||
+		deref(bad.ErrorLine) != "Traceback (most recent call last):" || len(scripts) != 2 || scripts[1].ExitCode == nil {
+		t.Errorf("failed run: %+v scripts %+v", bad, scripts)
+	}
+	if slow := r.run("slow:1"); slow.Status != models.RunTimedOut || deref(slow.ErrorLine) != "script timeout" {
+		t.Errorf("timed-out run: %+v", slow)
+	}
+	if skipped := r.run("ok:2"); skipped.Status != models.RunSkipped {
+		t.Errorf("skipped run: %+v", skipped)
+	}
+	runs, err := r.st.Runs(context.Background(), store.RunFilter{JobName: "bad", Limit: 10})
+	if err != nil || len(runs) != 1 {
+		t.Fatalf("runs of bad: %v %v", runs, err)
+	}
+	evs, err := r.st.RunEvents(context.Background(), bad, 100)
+	if err != nil || len(evs) != 6 {
+		t.Fatalf("events of bad:1: %d %v", len(evs), err)
+	}
+}
+
+// TestRetriedFailureOpensNoFailureUntilTheLastAttempt: a job.failed that Chief will retry
+// counts, but only the last attempt's failure opens FAILURE (unless every attempt should).
+func TestRetriedFailureOpensNoFailureUntilTheLastAttempt(t *testing.T) {
+	r := newRig(t).at("2026-03-04T10:00:05Z")
+	r.ingest(jobDone(telemetry.EventJobFailed, "flaky", "flaky:1", "2026-03-04T10:00:00Z", false, `{"attempt":1,"max_attempts":2,"final_attempt":false}`))
+	r.wantAlerts()
+	if c := r.check("flaky"); c.ConsecutiveFailures != 1 {
+		t.Fatalf("a failed attempt counts: %+v", c)
+	}
+	r.ingest(jobDone(telemetry.EventJobFailed, "flaky", "flaky:2", "2026-03-04T10:00:03Z", false, `{"attempt":2,"max_attempts":2,"final_attempt":true}`))
+	r.wantAlerts("FAILURE ERROR flaky:FAILURE OPEN")
+	r.ingest(jobDone(telemetry.EventJobFailed, "every", "every:1", "2026-03-04T10:00:00Z", false,
+		`{"final_attempt":false,"alert_on_every_attempt":true}`))
+	r.wantAlerts("FAILURE ERROR flaky:FAILURE OPEN", "FAILURE ERROR every:FAILURE OPEN")
+}
+
+// TestRunnersAndSpecsFromChiefEvents: heartbeats and chief.config make the runner and its job
+// specs; a configuration without a job drops that job's spec.
+func TestRunnersAndSpecsFromChiefEvents(t *testing.T) {
+	r := newRig(t).at("2026-03-04T10:00:05Z")
+	hb := ev(telemetry.EventChiefHeartbeat, "", "2026-03-04T10:00:00Z",
+		`{"runner_id":"r1","host":"box","pid":42,"version":"1.2","mode":"daemon","ping_interval_seconds":15,"poll_interval_seconds":10}`)
+	cfg := func(at, hash, jobs string) telemetry.Event {
+		return ev(telemetry.EventChiefConfig, "", at, `{"runner_id":"r1","config_hash":"`+hash+`","parts":1,"part":1,"jobs":`+jobs+`}`)
+	}
+	r.ingest(hb, cfg("2026-03-04T10:00:01Z", "h1", `[{"name":"a","schedule_text":"every minute"},{"name":"b"}]`))
+	st := NewStatus(r.st)
+	st.SetClock(func() time.Time { return r.now })
+	runners, err := st.Runners(context.Background())
+	if err != nil || len(runners) != 1 {
+		t.Fatalf("runners: %+v %v", runners, err)
+	}
+	got := runners[0]
+	if got.Host != "box" || got.PID == nil || *got.PID != 42 || got.Version != "1.2" || got.ConfigHash != "h1" ||
+		got.HeartbeatSeconds == nil || *got.HeartbeatSeconds != 15 || got.Status != RunnerOnline || len(got.Jobs) != 2 {
+		t.Fatalf("runner: %+v", got)
+	}
+	r.ingest(cfg("2026-03-04T10:02:00Z", "h2", `[{"name":"a","schedule_text":"every 2 minutes"}]`))
+	specs, err := st.JobSpecs(context.Background(), "a")
+	if err != nil || len(specs) != 1 || specs[0].ScheduleText != "every 2 minutes" {
+		t.Fatalf("spec of a: %+v %v", specs, err)
+	}
+	if specs, _ := st.JobSpecs(context.Background(), "b"); len(specs) != 0 {
+		t.Fatalf("b left the configuration but kept its spec: %+v", specs)
+	}
+	r.at("2026-03-04T10:06:00Z")
+	if runners, _ := st.Runners(context.Background()); runners[0].Status != RunnerOffline {
+		t.Fatalf("a runner silent for over three heartbeats: %s", runners[0].Status)
+	}
+}

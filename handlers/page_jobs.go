@@ -2,6 +2,7 @@ package handlers
 
 import (
 	"context"
+	"slices"
 
 	"github.com/gofiber/fiber/v2"
 	"github.com/gulag/chief-monitor/views"
@@ -22,7 +23,7 @@ func (h *Handler) jobsTablePartial(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
-	return render(c, fiber.StatusOK, views.JobsTable(rows, h.opts.BaseURL))
+	return render(c, fiber.StatusOK, views.JobsTable(rows, h.opts.BaseURL, h.now()))
 }
 
 func (h *Handler) jobRows(ctx context.Context) ([]views.JobRow, error) {
@@ -32,7 +33,23 @@ func (h *Handler) jobRows(ctx context.Context) ([]views.JobRow, error) {
 	}
 	rows := make([]views.JobRow, len(jobs))
 	for i, j := range jobs {
-		rows[i] = views.JobRow{Check: j.Check, Latest: j.Latest}
+		rows[i] = views.JobRow{Check: j.Check, Latest: j.Latest, Health: string(j.Health), LastRun: j.LastRun}
+		if j.Spec != nil {
+			rows[i].Schedule, rows[i].Conflict = j.Spec.ScheduleText, j.Spec.Conflict
+			if j.Spec.Runner != nil {
+				rows[i].Owner = j.Spec.Runner.Host
+			}
+		}
 	}
+	sortByHealth(rows)
 	return rows, nil
+}
+
+// healthRank orders the jobs table: what needs a person first.
+var healthRank = map[string]int{"failing": 0, "down": 1, "late": 2, "up": 3, "disabled": 4}
+
+// sortByHealth puts failing jobs first, then down, late, up and disabled ones, each group in
+// the job-name order it came in.
+func sortByHealth(rows []views.JobRow) {
+	slices.SortStableFunc(rows, func(a, b views.JobRow) int { return healthRank[a.Health] - healthRank[b.Health] })
 }

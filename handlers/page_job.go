@@ -73,6 +73,7 @@ func (h *Handler) jobDetail(ctx context.Context, name, csrf string) (views.JobDe
 		return p, err
 	}
 	p.Check, p.OpenAlerts, p.Events, p.FutureEventAt = &job.Check, job.OpenAlerts, job.Events, job.FutureEventAt
+	p.Health, p.RunList, p.Now = string(job.Health), job.Runs, now
 	if p.Deliveries, err = h.deliveryViews(ctx, job.OpenAlerts...); err != nil {
 		return p, err
 	}

@@ -99,6 +99,7 @@ func (h *Handler) dashboardRoutes(app *fiber.App) {
 	app.Get("/partials/jobs/:jobName/detail", h.jobDetailPartial)
 	app.Get("/job", h.jobDetailPage) // ?name=, how pages link a job named "." or ".."
 	app.Get("/partials/job/detail", h.jobDetailPartial)
+	app.Get("/runs/:runId", h.runPage)
 	app.Get("/alerts", h.alertsPage)
 	app.Get("/partials/alerts/table", h.alertsTablePartial)
 	app.Post("/alerts/:alertId?/close", h.closeAlertForm)

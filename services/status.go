@@ -143,7 +143,13 @@ type JobDetail struct {
 	// FutureEventAt is true when one of Events is future-stamped (FutureStamped): its producer's
 	// clock is ahead, and check state used its receipt time instead.
 	FutureEventAt bool
+	// Health is the dashboard's status of the job; Runs its newest runs.
+	Health Health
+	Runs   []models.Run
 }
+
+// jobRunsShown is how many of a job's newest runs its detail carries.
+const jobRunsShown = 20
 
 // Job returns one job's check, newest 100 events and open alerts, or store.ErrNotFound.
 func (s *Status) Job(ctx context.Context, job string) (JobDetail, error) {
@@ -158,6 +164,18 @@ func (s *Status) Job(ctx context.Context, job string) (JobDetail, error) {
 	}
 	out.FutureEventAt = anyFutureStamped(out.Events)
 	out.OpenAlerts, err = s.st.Alerts(ctx, store.AlertFilter{JobName: job, Status: models.AlertOpen, Limit: -1})
+	if err != nil {
+		return out, err
+	}
+	if out.Runs, err = s.st.Runs(ctx, store.RunFilter{JobName: job, Limit: jobRunsShown}); err != nil {
+		return out, err
+	}
+	specs, err := s.JobSpecs(ctx, job)
+	poll := DefaultPollInterval
+	if len(specs) > 0 {
+		poll = specs[0].PollInterval()
+	}
+	out.Health = JobHealth(out.Check, poll, s.now())
 	return out, err
 }
 

@@ -1,0 +1,54 @@
+package handlers
+
+import (
+	"strings"
+	"testing"
+
+	"github.com/gofiber/fiber/v2"
+)
+
+// TestFailingRunIsTheAnswer: a run whose script failed is shown as the answer on every page a
+// person looks at: the jobs list (FAILING with the error line), the job page (its runs, with
+// the failing script and the first error line) and the run page (script timeline, output).
+func TestFailingRunIsTheAnswer(t *testing.T) {
+	r := newDash(t, nil)
+	run := `,"runId":"etl:7"`
+	script := `,"scriptPath":"workers/load.py"`
+	r.ingest(
+		event("job.started", "etl", "2026-03-04T09:00:00Z", run+`,"metadata":{"trigger":"schedule","runner_id":"r1"}`),
+		event("script.started", "etl", "2026-03-04T09:00:01Z", run+script),
+		`{"sourceType":"worker","eventType":"worker.message","level":"WARN","message":"rows missing","jobName":"etl","eventAt":"2026-03-04T09:00:02Z"`+run+`}`,
+		event("script.completed", "etl", "2026-03-04T09:00:03Z", run+script+`,"success":false,"returnCode":2,"durationMs":2000,`+
+			`"metadata":{"stderr_tail":"Traceback (most recent call last):\n  File \"load.py\"\nKeyError: 'id' <script>\n","stdout_preview":"loading"}`),
+		event("job.failed", "etl", "2026-03-04T09:00:03Z", run+`,"success":false,"durationMs":3000`))
+	r.signIn()
+
+	p := r.do("GET", "/jobs", nil)
+	row := p.doc.Find(`[data-testid="job-row"][data-job="etl"]`)
+	if row.Find(`[data-testid="health"]`).Text() != "FAILING" ||
+		row.Find(`[data-testid="job-error"]`).Text() != "Traceback (most recent call last):" {
+		t.Fatalf("jobs row: %s", p.body)
+	}
+	p = r.do("GET", "/jobs/etl", nil)
+	runRow := p.doc.Find(`[data-testid="job-runs"] [data-testid="run-row"][data-run="etl:7"]`)
+	if runRow.Find(`[data-testid="run-status"]`).Text() != "failed" || !strings.Contains(runRow.Text(), "workers/load.py") ||
+		runRow.Find(`[data-testid="run-error"]`).Text() != "Traceback (most recent call last):" {
+		t.Fatalf("job runs: %s", p.body)
+	}
+	if href, _ := runRow.Find("a").Attr("href"); href != "/runs/etl:7" {
+		t.Fatalf("run link %q", href)
+	}
+	p = r.do("GET", "/runs/etl:7", nil)
+	if p.status != fiber.StatusOK || p.testid("script-timeline").Find("rect.is-down").Length() != 1 ||
+		!strings.Contains(p.testid("run-stderr").Text(), "KeyError: 'id' <script>") ||
+		p.testid("run-messages").Find(`[data-testid="event-row"]`).Length() != 1 ||
+		p.testid("run-events").Find(`[data-testid="event-row"]`).Length() != 5 {
+		t.Fatalf("run page: %s", p.body)
+	}
+	if strings.Contains(p.body, "<script>\n") || !strings.Contains(p.body, "&lt;script&gt;") {
+		t.Fatalf("output text is not escaped: %s", p.body)
+	}
+	if p = r.do("GET", "/runs/nope", nil); p.status != fiber.StatusNotFound {
+		t.Fatalf("unknown run: %d", p.status)
+	}
+}

@@ -2,8 +2,8 @@ package views
 
 import (
 	"fmt"
-	"strconv"
 	"net/url"
+	"strconv"
 	"strings"
 
 	"github.com/a-h/templ"

@@ -43,6 +43,11 @@ const (
 	EventOverlapSkipped   = "daemon.overlap_skipped"
 	EventQueuedPending    = "daemon.queued_pending"
 	EventWorkerMessage    = "worker.message"
+	// EventChiefConfig describes the runner and every job of its configuration; Chief sends it
+	// at start and after each successful reload, split into parts when it is large.
+	EventChiefConfig = "chief.config"
+	// EventJobRetrying follows a job.failed that is not the job's final attempt.
+	EventJobRetrying = "job.retrying"
 )
 
 // Event is one telemetry payload as a producer sends it. Optional keys are pointers so that an

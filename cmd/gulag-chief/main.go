@@ -11,6 +11,7 @@ import (
 	"path/filepath"
 	"runtime/debug"
 	"strings"
+	"sync/atomic"
 	"syscall"
 	"time"
 
@@ -21,6 +22,7 @@ import (
 	"github.com/gulag/chief-monitor/internal/chief/emitter"
 	"github.com/gulag/chief-monitor/internal/chief/logging"
 	"github.com/gulag/chief-monitor/internal/chief/runner"
+	"github.com/gulag/chief-monitor/internal/chief/spec"
 	"github.com/gulag/chief-monitor/internal/telemetry"
 )
 
@@ -229,6 +231,9 @@ func (a *app) preview() (int, error) {
 			}
 			fmt.Fprintf(w, "- %s | timeout=%ds | args=%s\n", sc.Path, sc.Timeout, args)
 		}
+		if j.Retries > 0 {
+			fmt.Fprintf(w, "Retries: %d, %d s apart (up to %d attempts per run)\n", j.Retries, j.RetryDelaySeconds, j.MaxAttempts())
+		}
 		fmt.Fprintf(w, "Next %d run(s):\n", count)
 		runs := s.Upcoming(now, count)
 		if len(runs) == 0 {
@@ -285,9 +290,13 @@ type session struct {
 	jobs    []*config.Job
 	emitter *emitter.Emitter
 	runner  *runner.Runner
+	id      spec.Identity
+	hash    atomic.Value // string: the config hash heartbeats report
 }
 
-func (a *app) startSession(mode string) (*session, error) {
+// startSession loads the config and starts telemetry. pollSeconds is the daemon's poll
+// interval (0 for run).
+func (a *app) startSession(mode string, pollSeconds int) (*session, error) {
 	cfg, err := a.load()
 	if err != nil {
 		return nil, err
@@ -300,7 +309,8 @@ func (a *app) startSession(mode string) (*session, error) {
 	if err != nil {
 		return nil, err
 	}
-	s := &session{cfg: cfg, jobs: jobs}
+	s := &session{cfg: cfg, jobs: jobs, id: spec.NewIdentity(mode, cfg.Path, pollSeconds, cfg.Monitor.HeartbeatSeconds)}
+	s.hash.Store(spec.Hash(cfg))
 	s.runner = &runner.Runner{Log: a.log, Endpoint: endpoint, APIKey: apiKey, Python: os.Getenv("CHIEF_PYTHON"),
 		PythonPath: a.helperPath(), Binary: executable()}
 	telemetryOn := cfg.Monitor.Enabled
@@ -312,13 +322,33 @@ func (a *app) startSession(mode string) (*session, error) {
 		s.emitter = emitter.New(emitter.Options{Endpoint: endpoint, APIKey: apiKey,
 			Timeout: time.Duration(cfg.Monitor.TimeoutMs) * time.Millisecond, MaxEvents: b.MaxEvents,
 			FlushInterval: time.Duration(b.FlushIntervalMs) * time.Millisecond, SpoolFile: b.SpoolFile,
-			SpoolMaxBytes: b.SpoolMaxBytes, Logger: a.log})
+			SpoolMaxBytes: b.SpoolMaxBytes, Logger: a.log, RunnerID: s.id.RunnerID})
 		s.runner.Emitter = s.emitter
-		stop := s.emitter.Heartbeat(mode, time.Duration(cfg.Monitor.HeartbeatSeconds)*time.Second)
+		s.sendConfig(cfg)
+		stop := s.emitter.HeartbeatWith(mode, time.Duration(cfg.Monitor.HeartbeatSeconds)*time.Second,
+			func() map[string]any { return s.id.HeartbeatMeta(s.hash.Load().(string)) })
 		prev := a.closer
 		a.closer = func() { stop(); s.emitter.Close(); prev() }
 	}
 	return s, nil
+}
+
+// sendConfig describes cfg to the monitor (chief.config) and makes heartbeats report its hash.
+func (s *session) sendConfig(cfg *config.Config) {
+	hash := spec.Hash(cfg)
+	s.hash.Store(hash)
+	for _, ev := range spec.ConfigEvents(cfg, s.id, hash) {
+		s.emitter.Emit(ev)
+	}
+}
+
+// reloaded is called by the daemon after it switched to cfg. The monitor block is not
+// reloaded: the emitter and the scripts' CHIEF_MONITOR_* variables were set up at start.
+func (s *session) reloaded(log *slog.Logger, cfg *config.Config) {
+	if cfg.Monitor != s.cfg.Monitor {
+		log.Warn("The monitor block of the configuration changed; restart the daemon to apply it.")
+	}
+	s.sendConfig(cfg)
 }
 
 // monitorOverrides applies --monitor-endpoint / --monitor-api-key and their environment
@@ -422,6 +452,28 @@ func signalContext() (ctx context.Context, sig func() os.Signal, stop func()) {
 	return ctx, func() os.Signal { <-ctx.Done(); <-done; return got }, func() { signal.Stop(ch); cancel(); <-done }
 }
 
+// hangupChannel delivers one value per SIGHUP (several pending ones collapse into one), which
+// asks the daemon to reload its configuration.
+func hangupChannel() (<-chan struct{}, func()) {
+	sigs := make(chan os.Signal, 1)
+	signal.Notify(sigs, syscall.SIGHUP)
+	out, quit := make(chan struct{}, 1), make(chan struct{})
+	go func() {
+		for {
+			select {
+			case <-sigs:
+				select {
+				case out <- struct{}{}:
+				default:
+				}
+			case <-quit:
+				return
+			}
+		}
+	}()
+	return out, func() { signal.Stop(sigs); close(quit) }
+}
+
 func signalExit(s os.Signal) int {
 	if s == syscall.SIGTERM {
 		return exitSIGTERM
@@ -431,7 +483,7 @@ func signalExit(s os.Signal) int {
 
 func (a *app) runJobs() (int, error) {
 	a.openLogFile()
-	s, err := a.startSession("run")
+	s, err := a.startSession("run", 0)
 	if err != nil {
 		return exitFailure, err
 	}
@@ -444,14 +496,17 @@ func (a *app) runJobs() (int, error) {
 			break
 		}
 		var slot time.Time
+		trigger := telemetry.TriggerManual
 		if a.args.has("respect-schedule") {
+			// Only cron starts runs this way (export-cron), at the job's fire times.
+			trigger = telemetry.TriggerSchedule
 			due := false
 			if slot, due = j.Schedule.Due(now); !due {
 				a.log.Info(fmt.Sprintf("Skipping %s: not due now.", j.Name))
 				continue
 			}
 		}
-		if !s.runner.RunJob(ctx, j, slot) {
+		if !s.runner.RunJob(ctx, j, slot, trigger) {
 			code = exitFailure
 		}
 	}
@@ -470,14 +525,18 @@ func (a *app) daemon() (int, error) {
 		return code, err
 	}
 	a.args.flags["job"] = ""
-	s, err := a.startSession("daemon")
+	s, err := a.startSession("daemon", poll)
 	if err != nil {
 		return exitFailure, err
 	}
 	ctx, sig, stop := signalContext()
 	defer stop()
+	hangup, stopHangup := hangupChannel()
+	defer stopHangup()
+	reload := &daemon.Reload{Path: a.configPath(), Load: a.load, Hangup: hangup,
+		Loaded: func(cfg *config.Config) { s.reloaded(a.log, cfg) }}
 	d := daemon.New(daemon.Options{Jobs: s.jobs, Poll: time.Duration(poll) * time.Second, MaxParallel: s.cfg.Defaults.MaxParallelJobs,
-		RunOnStart: a.args.has("run-on-start"), Run: s.runner.RunJob, Emit: s.runner.EmitJobEvent, Log: a.log})
+		RunOnStart: a.args.has("run-on-start"), Run: s.runner.RunJob, Emit: s.runner.EmitJobEvent, Log: a.log, Reload: reload})
 	d.Run(ctx)
 	got := sig()
 	a.log.Info(fmt.Sprintf("Stopping daemon (%s): terminating running scripts.", signalName(got)))

@@ -679,7 +679,7 @@ func TestEventMonitorKeepsRefusingIsDeadLettered(t *testing.T) {
 	mu.Lock()
 	delivered := strings.Join(got, " ")
 	mu.Unlock()
-	if want := "chief.heartbeat job.started script.completed job.completed job.next_scheduled"; delivered != want {
+	if want := "chief.config chief.heartbeat job.started script.completed job.completed job.next_scheduled"; delivered != want {
 		t.Errorf("delivered %q, want %q", delivered, want)
 	}
 	lines := strings.Split(strings.TrimSpace(p.read(".chief/telemetry_spool.deadletter.jsonl")), "\n")

@@ -19,46 +19,64 @@ const (
 	// script.completed.
 	MetaStdoutPreview = "stdout_preview"
 	MetaStderrPreview = "stderr_preview"
-)
-
-// Keys of what Chief tells the monitor about itself and its runs.
-const (
-	// MetaRunnerID identifies the gulag-chief process identity (host and config file) on every
-	// event Chief sends.
-	MetaRunnerID = "runner_id"
-	// On chief.heartbeat and chief.config: the runner's host, process, version and mode.
-	MetaHost    = "host"
-	MetaPID     = "pid"
-	MetaVersion = "version"
-	MetaMode    = "mode"
-	// MetaConfigPath, MetaConfigHash: the runner's chief.yaml and the hash of its job specs.
-	MetaConfigPath = "config_path"
-	MetaConfigHash = "config_hash"
-	// MetaPollIntervalSeconds is how often the daemon looks for due jobs.
-	MetaPollIntervalSeconds = "poll_interval_seconds"
-	// MetaHeartbeatSeconds is the runner's heartbeat period, on chief.config.
-	MetaHeartbeatSeconds = "heartbeat_seconds"
-	// MetaJobs is the list of job specs of a chief.config event; MetaPart and MetaParts number
-	// the events a large configuration is split over.
-	MetaJobs  = "jobs"
-	MetaPart  = "part"
-	MetaParts = "parts"
-	// On a run's events: what started it ("schedule", "manual", "queued"), and which attempt
-	// of how many it is.
-	MetaTrigger     = "trigger"
-	MetaAttempt     = "attempt"
-	MetaMaxAttempts = "max_attempts"
-	// MetaFinalAttempt, on job.failed, is false when Chief will retry the job.
-	MetaFinalAttempt = "final_attempt"
-	// MetaStdoutTail and MetaStderrTail are the last bytes (at most 4 KiB) of a script's
-	// output, on script.completed.
+	// MetaMaxRuntimeSeconds is the longest a run may take before the monitor reports it, in the
+	// check metadata; sent only when chief.yaml sets it.
+	MetaMaxRuntimeSeconds = "max_runtime_seconds"
+	// MetaAlertOnEveryAttempt makes every failed attempt open a FAILURE alert, not only the
+	// final one; sent (true) only when set.
+	MetaAlertOnEveryAttempt = "alert_on_every_attempt"
+	// MetaStdoutTail and MetaStderrTail are the last 4096 bytes of a script's output, on
+	// script.completed: a failure is usually explained at the end.
 	MetaStdoutTail = "stdout_tail"
 	MetaStderrTail = "stderr_tail"
-	// MetaError is Chief's kind of script failure ("timeout", "exception"), on
-	// script.completed.
-	MetaError = "error"
-	// MetaMaxRuntimeSeconds bounds a run; MetaAlertOnEveryAttempt opens FAILURE for every
-	// failed attempt, not only the last (check keys, sent only when set).
-	MetaMaxRuntimeSeconds   = "max_runtime_seconds"
-	MetaAlertOnEveryAttempt = "alert_on_every_attempt"
 )
+
+// Run metadata, on every job-scoped event of a run.
+const (
+	// MetaTrigger says what started the run: TriggerSchedule, TriggerManual or TriggerQueued.
+	MetaTrigger = "trigger"
+	// MetaAttempt is the run's attempt number, 1-based; MetaMaxAttempts is retries + 1.
+	MetaAttempt     = "attempt"
+	MetaMaxAttempts = "max_attempts"
+	// MetaFinalAttempt is on every job.failed: false when another attempt follows, so the
+	// monitor opens FAILURE only for a final one.
+	MetaFinalAttempt = "final_attempt"
+	// MetaRetryDelaySeconds, MetaNextAttempt and MetaNextAttemptAt are on job.retrying.
+	MetaRetryDelaySeconds = "retry_delay_seconds"
+	MetaNextAttempt       = "next_attempt"
+	MetaNextAttemptAt     = "next_attempt_at"
+)
+
+// Trigger values of MetaTrigger.
+const (
+	TriggerSchedule = "schedule" // the daemon's schedule (and --run-on-start)
+	TriggerManual   = "manual"   // gulag-chief run
+	TriggerQueued   = "queued"   // the daemon's overlap queue, after the previous run ended
+)
+
+// Runner metadata. MetaRunnerID is on every event Chief sends itself; the others are on
+// chief.heartbeat and chief.config.
+const (
+	// MetaRunnerID is hex of the first 16 bytes of SHA-256(hostname + "\n" + config path).
+	MetaRunnerID            = "runner_id"
+	MetaHost                = "host"
+	MetaPID                 = "pid"
+	MetaVersion             = "version"
+	MetaMode                = "mode"
+	MetaConfigHash          = "config_hash"
+	MetaPollIntervalSeconds = "poll_interval_seconds"
+)
+
+// chief.config metadata.
+const (
+	MetaConfigPath       = "config_path"
+	MetaHeartbeatSeconds = "heartbeat_seconds"
+	MetaJobs             = "jobs"
+	// MetaPart and MetaParts number the events of one configuration (1-based; parts is 1 when
+	// the jobs fit in one event).
+	MetaPart  = "part"
+	MetaParts = "parts"
+)
+
+// MetaError is Chief's kind of script failure ("timeout", "exception"), on script.completed.
+const MetaError = "error"

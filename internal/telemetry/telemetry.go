@@ -43,9 +43,10 @@ const (
 	EventOverlapSkipped   = "daemon.overlap_skipped"
 	EventQueuedPending    = "daemon.queued_pending"
 	EventWorkerMessage    = "worker.message"
-	// EventChiefConfig carries a runner's job specs, at start and after every change.
+	// EventChiefConfig describes the runner and every job of its configuration; Chief sends it
+	// at start and after each successful reload, split into parts when it is large.
 	EventChiefConfig = "chief.config"
-	// EventJobRetrying says a failed run will be attempted again.
+	// EventJobRetrying follows a job.failed that is not the job's final attempt.
 	EventJobRetrying = "job.retrying"
 )
 

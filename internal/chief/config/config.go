@@ -46,6 +46,9 @@ const (
 	DefaultScriptTimeout    = 3600
 	DefaultGraceSeconds     = 120
 	DefaultMaxParallelJobs  = 1
+	// DefaultRetryDelaySeconds is the wait between a failed attempt and the next when the job
+	// retries: long enough for a brief outage (a restarting database) to pass.
+	DefaultRetryDelaySeconds = 30
 )
 
 // Config is a loaded, validated chief.yaml.
@@ -66,6 +69,9 @@ type Defaults struct {
 	// MaxParallelJobs is how many different jobs may run at once in the daemon: 1 (the default)
 	// keeps Chief's global exclusivity, 0 means unlimited.
 	MaxParallelJobs int
+	// Retries and RetryDelaySeconds are the jobs' defaults for the same keys.
+	Retries           int
+	RetryDelaySeconds int
 }
 
 // Monitor is the global `monitor` block.
@@ -95,9 +101,19 @@ type Job struct {
 	Overlap       string
 	Timezone      string // effective schedule time zone name
 	Schedule      *schedule.Schedule
-	Scripts       []Script
-	Monitor       JobMonitor
+	// ScheduleSpec is the schedule block as written in chief.yaml, as JSON values (for
+	// chief.config).
+	ScheduleSpec map[string]any
+	Scripts      []Script
+	Monitor      JobMonitor
+	// Retries is how many more attempts a failed run gets; RetryDelaySeconds the wait before
+	// each.
+	Retries           int
+	RetryDelaySeconds int
 }
+
+// MaxAttempts is the number of attempts a run may take.
+func (j *Job) MaxAttempts() int { return j.Retries + 1 }
 
 // Script is one entry of a job's `scripts`.
 type Script struct {
@@ -119,18 +135,30 @@ type Check struct {
 	GraceSeconds   int  `yaml:"grace_seconds" validate:"min=0"`
 	AlertOnFailure bool `yaml:"alert_on_failure"`
 	AlertOnMiss    bool `yaml:"alert_on_miss"`
+	// MaxRuntimeSeconds is 0 when unset.
+	MaxRuntimeSeconds   int  `yaml:"max_runtime_seconds"`
+	AlertOnEveryAttempt bool `yaml:"alert_on_every_attempt"`
 }
 
-// Meta returns the check metadata every job-scoped event carries.
+// Meta returns the check metadata every job-scoped event carries. The newer keys are sent only
+// when set, so jobs that do not use them send exactly what they always sent.
 func (c Check) Meta() map[string]any {
-	return map[string]any{telemetry.MetaCheckEnabled: c.Enabled, telemetry.MetaGraceSeconds: c.GraceSeconds,
+	m := map[string]any{telemetry.MetaCheckEnabled: c.Enabled, telemetry.MetaGraceSeconds: c.GraceSeconds,
 		telemetry.MetaAlertOnFailure: c.AlertOnFailure, telemetry.MetaAlertOnMiss: c.AlertOnMiss}
+	if c.MaxRuntimeSeconds > 0 {
+		m[telemetry.MetaMaxRuntimeSeconds] = c.MaxRuntimeSeconds
+	}
+	if c.AlertOnEveryAttempt {
+		m[telemetry.MetaAlertOnEveryAttempt] = true
+	}
+	return m
 }
 
 // Default returns the settings used when chief.yaml says nothing.
 func Default() Config {
 	return Config{
-		Defaults: Defaults{WorkingDir: ".", StopOnFailure: true, Overlap: OverlapSkip, MaxParallelJobs: DefaultMaxParallelJobs},
+		Defaults: Defaults{WorkingDir: ".", StopOnFailure: true, Overlap: OverlapSkip, MaxParallelJobs: DefaultMaxParallelJobs,
+			RetryDelaySeconds: DefaultRetryDelaySeconds},
 		Monitor: Monitor{Endpoint: DefaultEndpoint, TimeoutMs: DefaultTimeoutMs, HeartbeatSeconds: DefaultHeartbeatSeconds,
 			Buffer: Buffer{MaxEvents: DefaultMaxEvents, FlushIntervalMs: DefaultFlushIntervalMs, SpoolFile: DefaultSpoolFile, SpoolMaxBytes: DefaultSpoolMaxBytes}},
 	}
@@ -222,7 +250,7 @@ func loadDefaults(n *yaml.Node, dir string, d *Defaults) error {
 			return errorf("defaults must be a mapping")
 		}
 	}
-	if u := m.unknown("timezone", "working_dir", "stop_on_failure", "overlap", "max_parallel_jobs"); len(u) > 0 {
+	if u := m.unknown("timezone", "working_dir", "stop_on_failure", "overlap", "max_parallel_jobs", "retries", "retry_delay_seconds"); len(u) > 0 {
 		return errorf("unknown keys in defaults: %s", pyList(u))
 	}
 	var err error
@@ -240,8 +268,21 @@ func loadDefaults(n *yaml.Node, dir string, d *Defaults) error {
 	if d.Overlap, err = overlap(m, "defaults.overlap", OverlapSkip); err != nil {
 		return err
 	}
-	d.MaxParallelJobs, err = getInt(m, "max_parallel_jobs", "defaults.max_parallel_jobs", DefaultMaxParallelJobs, 0)
+	if d.MaxParallelJobs, err = getInt(m, "max_parallel_jobs", "defaults.max_parallel_jobs", DefaultMaxParallelJobs, 0); err != nil {
+		return err
+	}
+	d.Retries, d.RetryDelaySeconds, err = retries(m, "defaults", 0, DefaultRetryDelaySeconds)
 	return err
+}
+
+// retries reads `retries` and `retry_delay_seconds` of the mapping at path.
+func retries(m *mapping, path string, defRetries, defDelay int) (int, int, error) {
+	n, err := getInt(m, "retries", path+".retries", defRetries, 0)
+	if err != nil {
+		return 0, 0, err
+	}
+	delay, err := getInt(m, "retry_delay_seconds", path+".retry_delay_seconds", defDelay, 0)
+	return n, delay, err
 }
 
 // timezone validates an IANA zone name ("Local" and "" are not zone names).
@@ -375,7 +416,8 @@ func loadJob(n *yaml.Node, path string, cfg *Config) (Job, error) {
 	if !ok {
 		return job, errorf("%s must be a mapping", path)
 	}
-	if u := m.unknown("name", "enabled", "working_dir", "stop_on_failure", "overlap", "schedule", "scripts", "monitor"); len(u) > 0 {
+	if u := m.unknown("name", "enabled", "working_dir", "stop_on_failure", "overlap", "schedule", "scripts", "monitor",
+		"retries", "retry_delay_seconds"); len(u) > 0 {
 		return job, errorf("unknown keys in %s: %s", path, pyList(u))
 	}
 	var err error
@@ -405,10 +447,14 @@ func loadJob(n *yaml.Node, path string, cfg *Config) (Job, error) {
 	if job.Schedule, job.Timezone, err = compileSchedule(m.get("schedule"), path+".schedule", cfg.Defaults.Timezone); err != nil {
 		return job, err
 	}
+	job.ScheduleSpec, _ = jsonValue(m.get("schedule")).(map[string]any)
 	if job.Scripts, err = loadScripts(m.get("scripts"), path+".scripts", job.WorkingDir); err != nil {
 		return job, err
 	}
-	job.Monitor, err = loadJobMonitor(m.get("monitor"), path+".monitor", cfg.Monitor.Enabled)
+	if job.Monitor, err = loadJobMonitor(m.get("monitor"), path+".monitor", cfg.Monitor.Enabled); err != nil {
+		return job, err
+	}
+	job.Retries, job.RetryDelaySeconds, err = retries(m, path, cfg.Defaults.Retries, cfg.Defaults.RetryDelaySeconds)
 	return job, err
 }
 
@@ -554,7 +600,7 @@ func loadJobMonitor(n *yaml.Node, path string, globalEnabled bool) (JobMonitor, 
 		}
 	}
 	cp := path + ".check"
-	if u := cm.unknown("enabled", "grace_seconds", "alert_on_failure", "alert_on_miss"); len(u) > 0 {
+	if u := cm.unknown("enabled", "grace_seconds", "alert_on_failure", "alert_on_miss", "max_runtime_seconds", "alert_on_every_attempt"); len(u) > 0 {
 		return jm, errorf("unknown keys in %s: %s", cp, pyList(u))
 	}
 	if c.Enabled, err = getBool(cm, "enabled", cp+".enabled", jm.Enabled); err != nil {
@@ -567,6 +613,12 @@ func loadJobMonitor(n *yaml.Node, path string, globalEnabled bool) (JobMonitor, 
 		return jm, err
 	}
 	if c.AlertOnMiss, err = getBool(cm, "alert_on_miss", cp+".alert_on_miss", true); err != nil {
+		return jm, err
+	}
+	if c.MaxRuntimeSeconds, err = getInt(cm, "max_runtime_seconds", cp+".max_runtime_seconds", 0, 1); err != nil {
+		return jm, err
+	}
+	if c.AlertOnEveryAttempt, err = getBool(cm, "alert_on_every_attempt", cp+".alert_on_every_attempt", false); err != nil {
 		return jm, err
 	}
 	jm.Check = c

@@ -15,7 +15,7 @@ func TestLoadFileFixtures(t *testing.T) {
 	}{
 		{name: "spec example", file: "full.yaml"},
 		{name: "yaml 1.1 scalars accepted", file: "yaml11.yaml"},
-		{name: "unknown job key", file: "unknown-key.yaml", wantErr: "unknown keys in jobs[0]: ['retries']"},
+		{name: "unknown job key", file: "unknown-key.yaml", wantErr: "unknown keys in jobs[0]: ['retry']"},
 		{name: "non-py script must be executable", file: "not-executable.yaml", wantErr: "jobs[0].scripts[0].path is not executable"},
 		{name: "unbalanced args quote is a config error", file: "bad-args.yaml", wantErr: "jobs[0].scripts[0].args is not a valid shell-style string: no closing quotation"},
 		{name: "impossible yearly date rejected", file: "impossible-date.yaml", wantErr: "jobs[0].schedule.day_of_month 30 does not exist in february"},
@@ -244,6 +244,13 @@ func TestConfigErrors(t *testing.T) {
 		{name: "order timeout_ms minimum before buffer keys", body: "monitor: {timeout_ms: 0, buffer: {size: 1}}\n" + job, want: "monitor.timeout_ms must be >= 1"},
 		{name: "order max_events minimum before flush type", body: "monitor: {buffer: {max_events: 0, flush_interval_ms: x}}\n" + job, want: "monitor.buffer.max_events must be >= 1"},
 		{name: "order grace minimum before alert_on_failure", body: "jobs: [{name: a, schedule: {frequency: daily, time: \"09:00\"}, scripts: [{path: scripts/ok.py}], monitor: {check: {grace_seconds: -1, alert_on_failure: x}}}]\n", want: "jobs[0].monitor.check.grace_seconds must be >= 0"},
+		{name: "retries negative", body: "defaults: {retries: -1}\n" + job, want: "defaults.retries must be >= 0"},
+		{name: "retry delay not an integer", body: "defaults: {retry_delay_seconds: soon}\n" + job, want: "defaults.retry_delay_seconds must be an integer"},
+		{name: "job retries bool", body: "jobs: [{name: a, retries: true, schedule: {frequency: daily, time: \"09:00\"}, scripts: [{path: scripts/ok.py}]}]\n", want: "jobs[0].retries must be an integer"},
+		{name: "job retry delay negative", body: "jobs: [{name: a, retry_delay_seconds: -5, schedule: {frequency: daily, time: \"09:00\"}, scripts: [{path: scripts/ok.py}]}]\n", want: "jobs[0].retry_delay_seconds must be >= 0"},
+		{name: "max runtime zero", body: "jobs: [{name: a, schedule: {frequency: daily, time: \"09:00\"}, scripts: [{path: scripts/ok.py}], monitor: {check: {max_runtime_seconds: 0}}}]\n", want: "jobs[0].monitor.check.max_runtime_seconds must be >= 1"},
+		{name: "max runtime text", body: "jobs: [{name: a, schedule: {frequency: daily, time: \"09:00\"}, scripts: [{path: scripts/ok.py}], monitor: {check: {max_runtime_seconds: 1h}}}]\n", want: "jobs[0].monitor.check.max_runtime_seconds must be an integer"},
+		{name: "alert on every attempt not bool", body: "jobs: [{name: a, schedule: {frequency: daily, time: \"09:00\"}, scripts: [{path: scripts/ok.py}], monitor: {check: {alert_on_every_attempt: 2}}}]\n", want: "jobs[0].monitor.check.alert_on_every_attempt must be true or false"},
 		{name: "grace bool", body: "jobs: [{name: a, schedule: {frequency: daily, time: \"09:00\"}, scripts: [{path: scripts/ok.py}], monitor: {check: {grace_seconds: false}}}]\n", want: "jobs[0].monitor.check.grace_seconds must be an integer"},
 	}
 	for _, tc := range cases {
@@ -376,5 +383,52 @@ func TestShellQuote(t *testing.T) {
 				t.Fatalf("got %s, want %s", got, tc.want)
 			}
 		})
+	}
+}
+
+func TestRetriesAndCheckKeys(t *testing.T) {
+	body := `defaults: {retries: 2, retry_delay_seconds: 5}
+jobs:
+  - name: inherits
+    schedule: {frequency: daily, time: "09:00"}
+    scripts: [{path: scripts/ok.py}]
+  - name: own
+    retries: 0
+    retry_delay_seconds: 0
+    monitor: {check: {max_runtime_seconds: 600, alert_on_every_attempt: yes}}
+    schedule: {frequency: weekly, day: [monday, friday], time: "07:30", start: 2026-01-05}
+    scripts: [{path: scripts/ok.py}]
+`
+	cfg, err := LoadFile(writeConfig(t, body))
+	if err != nil {
+		t.Fatal(err)
+	}
+	in, own := cfg.Jobs[0], cfg.Jobs[1]
+	if in.Retries != 2 || in.RetryDelaySeconds != 5 || in.MaxAttempts() != 3 {
+		t.Errorf("inherited: retries %d delay %d attempts %d, want 2 5 3", in.Retries, in.RetryDelaySeconds, in.MaxAttempts())
+	}
+	if own.Retries != 0 || own.RetryDelaySeconds != 0 || own.MaxAttempts() != 1 {
+		t.Errorf("own: retries %d delay %d, want 0 0", own.Retries, own.RetryDelaySeconds)
+	}
+	if got := in.Monitor.Check.Meta(); len(got) != 4 {
+		t.Errorf("check metadata without the new keys: got %v, want the four original keys only", got)
+	}
+	got := own.Monitor.Check.Meta()
+	if got["max_runtime_seconds"] != 600 || got["alert_on_every_attempt"] != true {
+		t.Errorf("check metadata: got %v", got)
+	}
+	want := map[string]any{"frequency": "weekly", "day": []any{"monday", "friday"}, "time": "07:30", "start": "2026-01-05"}
+	if !reflect.DeepEqual(own.ScheduleSpec, want) {
+		t.Errorf("schedule spec: got %#v, want %#v", own.ScheduleSpec, want)
+	}
+}
+
+func TestRetryDelayDefault(t *testing.T) {
+	cfg, err := LoadFile(writeConfig(t, jobWith(`frequency: daily, time: "09:00"`)))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if j := cfg.Jobs[0]; j.Retries != 0 || j.RetryDelaySeconds != DefaultRetryDelaySeconds {
+		t.Fatalf("got retries %d delay %d, want 0 and %d", j.Retries, j.RetryDelaySeconds, DefaultRetryDelaySeconds)
 	}
 }

@@ -2,6 +2,7 @@ package config
 
 import (
 	"fmt"
+	"math"
 	"slices"
 	"strconv"
 	"strings"
@@ -206,4 +207,42 @@ func getNonEmpty(m *mapping, key, path string) (string, error) {
 		return "", errorf("%s must be a non-empty string", path)
 	}
 	return strings.TrimSpace(s), nil
+}
+
+// jsonValue converts a validated YAML value to what encoding/json writes: mappings (with merge
+// keys applied) become objects, sequences arrays, booleans (YAML 1.1 words too), integers and
+// floats numbers, null null, and every other scalar its text as written, so `time: 14:30` and
+// `start: 2026-01-05` stay the strings the user typed.
+func jsonValue(n *yaml.Node) any {
+	n = deref(n)
+	switch {
+	case isNull(n):
+		return nil
+	case n.Kind == yaml.MappingNode:
+		m, _ := asMapping(n)
+		out := make(map[string]any, len(m.keys))
+		for _, k := range m.keys {
+			out[k] = jsonValue(m.values[k])
+		}
+		return out
+	case n.Kind == yaml.SequenceNode:
+		out := make([]any, len(n.Content))
+		for i, item := range n.Content {
+			out[i] = jsonValue(item)
+		}
+		return out
+	}
+	if b, ok := boolValue(n); ok {
+		return b
+	}
+	if i, ok := intValue(n); ok {
+		return i
+	}
+	if n.Tag == "!!float" {
+		var f float64
+		if n.Decode(&f) == nil && !math.IsInf(f, 0) && !math.IsNaN(f) {
+			return f
+		}
+	}
+	return n.Value
 }

@@ -27,8 +27,9 @@ func (RealClock) Now() time.Time { return time.Now().UTC() }
 // After is time.After.
 func (RealClock) After(d time.Duration) <-chan time.Time { return time.After(d) }
 
-// RunFunc runs one job and reports its success.
-type RunFunc func(ctx context.Context, job *config.Job, scheduledFor time.Time) bool
+// RunFunc runs one job and reports its success. trigger is telemetry.TriggerSchedule or
+// telemetry.TriggerQueued.
+type RunFunc func(ctx context.Context, job *config.Job, scheduledFor time.Time, trigger string) bool
 
 // EmitFunc sends a daemon-level event about a job.
 type EmitFunc func(job *config.Job, ev telemetry.Event, meta map[string]any)
@@ -45,11 +46,28 @@ type Options struct {
 	Emit       EmitFunc
 	Clock      Clock
 	Log        *slog.Logger
+	// Reload, when set, lets the daemon pick up a changed configuration without a restart.
+	Reload *Reload
 }
 
+// Reload is how the daemon reloads chief.yaml: on a value from Hangup (SIGHUP), and when the
+// file's modification time or size changes, checked every Every through the daemon's clock.
+type Reload struct {
+	Path   string
+	Every  time.Duration // default DefaultWatchEvery
+	Load   func() (*config.Config, error)
+	Hangup <-chan struct{}
+	// Loaded is called with every configuration the daemon switched to.
+	Loaded func(cfg *config.Config)
+}
+
+// DefaultWatchEvery is how often the daemon looks at the config file when Reload.Every is 0.
+const DefaultWatchEvery = 5 * time.Second
+
 type trigger struct {
-	job int
-	at  time.Time
+	job  string
+	at   time.Time
+	kind string // telemetry.TriggerSchedule or TriggerQueued
 }
 
 type jobState struct {
@@ -59,21 +77,26 @@ type jobState struct {
 }
 
 type completion struct {
-	job     int
+	job     string
 	success bool
 }
 
 // Daemon is the scheduler state. Use New, then Run (or Start and Tick in tests).
 type Daemon struct {
-	opts    Options
-	log     *slog.Logger
-	state   []jobState
-	waiting []trigger
+	opts Options
+	log  *slog.Logger
+	jobs []*config.Job
+	// state is by job name. A job removed by a reload keeps its entry while it still runs, so
+	// it keeps its slot under max_parallel_jobs until it finishes.
+	state    map[string]*jobState
+	waiting  []trigger
+	lastTick time.Time
+	stamp    fileStamp
 
 	mu    sync.Mutex
 	done  []completion
 	wake  chan struct{}
-	jobs  sync.WaitGroup
+	runs  sync.WaitGroup
 	ctx   context.Context
 	clock Clock
 }
@@ -89,45 +112,87 @@ func New(opts Options) *Daemon {
 	if opts.Emit == nil {
 		opts.Emit = func(*config.Job, telemetry.Event, map[string]any) {}
 	}
-	return &Daemon{opts: opts, log: opts.Log, clock: opts.Clock, state: make([]jobState, len(opts.Jobs)),
+	d := &Daemon{opts: opts, log: opts.Log, clock: opts.Clock, jobs: opts.Jobs, state: map[string]*jobState{},
 		wake: make(chan struct{}, 1), ctx: context.Background()}
+	for _, j := range opts.Jobs {
+		d.state[j.Name] = &jobState{}
+	}
+	return d
 }
 
 // Start arms every job at its first fire time strictly after now (no catch-up).
 func (d *Daemon) Start(ctx context.Context, now time.Time) {
 	d.ctx = ctx
-	for i, j := range d.opts.Jobs {
-		d.state[i].next = j.Schedule.Next(now)
+	d.lastTick = now
+	for _, j := range d.jobs {
+		d.state[j.Name].next = j.Schedule.Next(now)
 		if d.opts.RunOnStart {
-			d.waiting = append(d.waiting, trigger{job: i, at: now})
+			d.waiting = append(d.waiting, trigger{job: j.Name, at: now, kind: telemetry.TriggerSchedule})
 		}
 	}
-	d.log.Info(fmt.Sprintf("Starting daemon with %d enabled job(s), poll_seconds=%d", len(d.opts.Jobs), int(d.opts.Poll/time.Second)))
+	if d.opts.Reload != nil {
+		d.stamp = stampOf(d.opts.Reload.Path)
+	}
+	d.log.Info(fmt.Sprintf("Starting daemon with %d enabled job(s), poll_seconds=%d", len(d.jobs), int(d.opts.Poll/time.Second)))
 }
 
 // Run starts the daemon and polls until ctx is done. Running jobs receive ctx, so cancelling
-// it also stops their scripts; Wait blocks until they have finished.
+// it also stops their scripts; Wait blocks until they have finished. Between polls it wakes
+// every Reload.Every to look at the config file.
 func (d *Daemon) Run(ctx context.Context) {
 	d.Start(ctx, d.clock.Now())
+	var hangup <-chan struct{}
+	if d.opts.Reload != nil {
+		hangup = d.opts.Reload.Hangup
+	}
+	tick, hup := true, false
+	nextPoll := time.Time{}
 	for {
-		d.Tick(d.clock.Now())
+		now := d.clock.Now()
+		if d.opts.Reload != nil && (hup || d.changed()) {
+			d.reload()
+			tick = true
+		}
+		if tick || !now.Before(nextPoll) {
+			d.Tick(now)
+			nextPoll = now.Add(d.opts.Poll)
+		}
+		tick, hup = false, false
 		select {
 		case <-ctx.Done():
 			return
-		case <-d.clock.After(d.opts.Poll):
+		case <-d.clock.After(d.wait(now, nextPoll)):
 		case <-d.wake:
+			tick = true
+		case <-hangup:
+			hup = true
 		}
 	}
 }
 
+// wait is how long the loop sleeps: until the next poll, or the next look at the config file
+// when that comes first.
+func (d *Daemon) wait(now, nextPoll time.Time) time.Duration {
+	w := nextPoll.Sub(now)
+	if d.opts.Reload != nil {
+		every := d.opts.Reload.Every
+		if every <= 0 {
+			every = DefaultWatchEvery
+		}
+		w = min(w, every)
+	}
+	return max(w, time.Millisecond)
+}
+
 // Wait blocks until every launched job has finished.
-func (d *Daemon) Wait() { d.jobs.Wait() }
+func (d *Daemon) Wait() { d.runs.Wait() }
 
 // Tick runs one poll with now as its single time: completions, trigger detection, dispatch.
 func (d *Daemon) Tick(now time.Time) {
+	d.lastTick = now
 	d.collect(now)
-	for i, j := range d.opts.Jobs {
-		st := &d.state[i]
+	for _, j := range d.jobs {
+		st := d.state[j.Name]
 		if st.next.IsZero() || st.next.After(now) {
 			continue
 		}
@@ -139,9 +204,26 @@ func (d *Daemon) Tick(now time.Time) {
 		if missed > 0 {
 			d.log.Warn(fmt.Sprintf("Coalesced %d missed fire time(s) of %s into one run at %s", missed+1, j.Name, telemetry.ChiefTime(at)))
 		}
-		d.offer(trigger{job: i, at: at}, now)
+		d.offer(trigger{job: j.Name, at: at, kind: telemetry.TriggerSchedule}, now)
 	}
 	d.dispatch(now)
+}
+
+// job returns the current definition of the named job, nil when a reload removed it.
+func (d *Daemon) job(name string) *config.Job {
+	for _, j := range d.jobs {
+		if j.Name == name {
+			return j
+		}
+	}
+	return nil
+}
+
+// runMeta is the run metadata of the daemon's events about a trigger: the run it is, or would
+// have been, is the first attempt.
+func runMeta(j *config.Job, tr trigger, meta map[string]any) map[string]any {
+	meta[telemetry.MetaTrigger], meta[telemetry.MetaAttempt], meta[telemetry.MetaMaxAttempts] = tr.kind, 1, j.MaxAttempts()
+	return meta
 }
 
 func (d *Daemon) collect(now time.Time) {
@@ -150,9 +232,16 @@ func (d *Daemon) collect(now time.Time) {
 	d.done = nil
 	d.mu.Unlock()
 	for _, c := range done {
-		j, st := d.opts.Jobs[c.job], &d.state[c.job]
+		st := d.state[c.job]
 		st.running = max(0, st.running-1)
-		d.log.Info(fmt.Sprintf("Job %s finished with success=%s; running_count=%d", j.Name, logging.Bool(c.success), st.running))
+		d.log.Info(fmt.Sprintf("Job %s finished with success=%s; running_count=%d", c.job, logging.Bool(c.success), st.running))
+		j := d.job(c.job)
+		if j == nil {
+			if st.running == 0 {
+				delete(d.state, c.job)
+			}
+			continue
+		}
 		if st.running == 0 && st.pending != nil {
 			tr := *st.pending
 			st.pending = nil
@@ -160,14 +249,14 @@ func (d *Daemon) collect(now time.Time) {
 			d.log.Info("Enqueued queued-pending run for " + j.Name)
 			d.opts.Emit(j, telemetry.Event{EventType: telemetry.EventQueuedPending, Level: telemetry.LevelInfo, EventAt: telemetry.ChiefTime(now),
 				Message: fmt.Sprintf("Queued pending run for %s.", j.Name), ScheduledFor: telemetry.Ptr(telemetry.ChiefTime(tr.at))},
-				map[string]any{"reason": "prior run completed"})
+				runMeta(j, tr, map[string]any{"reason": "prior run completed"}))
 		}
 	}
 }
 
 // offer applies the job's overlap policy to a new trigger.
 func (d *Daemon) offer(tr trigger, now time.Time) {
-	j, st := d.opts.Jobs[tr.job], &d.state[tr.job]
+	j, st := d.job(tr.job), d.state[tr.job]
 	for _, w := range d.waiting {
 		if w.job == tr.job {
 			d.skip(j, tr, now, "a run is already waiting")
@@ -183,11 +272,12 @@ func (d *Daemon) offer(tr trigger, now time.Time) {
 		d.skip(j, tr, now, "")
 	case config.OverlapQueue:
 		if st.pending == nil {
+			tr.kind = telemetry.TriggerQueued
 			st.pending = &tr
 			d.log.Info("Queueing one pending run for " + j.Name)
 			d.opts.Emit(j, telemetry.Event{EventType: telemetry.EventQueuedPending, Level: telemetry.LevelInfo, EventAt: telemetry.ChiefTime(now),
 				Message: fmt.Sprintf("Queued overlapping trigger for %s.", j.Name), ScheduledFor: telemetry.Ptr(telemetry.ChiefTime(tr.at))},
-				map[string]any{"overlap": config.OverlapQueue})
+				runMeta(j, tr, map[string]any{"overlap": config.OverlapQueue}))
 		}
 	default:
 		d.waiting = append(d.waiting, tr)
@@ -195,7 +285,7 @@ func (d *Daemon) offer(tr trigger, now time.Time) {
 }
 
 func (d *Daemon) skip(j *config.Job, tr trigger, now time.Time, reason string) {
-	meta := map[string]any{"overlap": j.Overlap}
+	meta := runMeta(j, tr, map[string]any{"overlap": j.Overlap})
 	line := fmt.Sprintf("Skipping overlapping run for %s at %s", j.Name, telemetry.ChiefTime(tr.at))
 	if reason != "" {
 		meta["reason"] = reason
@@ -218,7 +308,7 @@ func (d *Daemon) dispatch(now time.Time) {
 	var keep []trigger
 	blocked := false
 	for _, tr := range d.waiting {
-		st := &d.state[tr.job]
+		st := d.state[tr.job]
 		ok := false
 		if st.running > 0 {
 			ok = !blocked
@@ -237,15 +327,15 @@ func (d *Daemon) dispatch(now time.Time) {
 }
 
 func (d *Daemon) launch(tr trigger, now time.Time) {
-	j, st := d.opts.Jobs[tr.job], &d.state[tr.job]
+	j, st := d.job(tr.job), d.state[tr.job]
 	st.running++
 	d.log.Info(fmt.Sprintf("Dispatching %s (overlap=%s, running=%d)", j.Name, j.Overlap, st.running))
 	d.opts.Emit(j, telemetry.Event{EventType: telemetry.EventDaemonDispatch, Level: telemetry.LevelInfo, EventAt: telemetry.ChiefTime(d.clock.Now().UTC()),
 		Message: fmt.Sprintf("Dispatching %s.", j.Name), ScheduledFor: telemetry.Ptr(telemetry.ChiefTime(tr.at))},
-		map[string]any{"overlap": j.Overlap, "running_count": st.running})
-	d.jobs.Add(1)
+		runMeta(j, tr, map[string]any{"overlap": j.Overlap, "running_count": st.running}))
+	d.runs.Add(1)
 	go func() {
-		defer d.jobs.Done()
+		defer d.runs.Done()
 		success := false
 		// The completion is posted even if the run panics, so the job never stays "running".
 		defer func() {
@@ -260,6 +350,6 @@ func (d *Daemon) launch(tr trigger, now time.Time) {
 			default:
 			}
 		}()
-		success = d.opts.Run(d.ctx, j, tr.at)
+		success = d.opts.Run(d.ctx, j, tr.at, tr.kind)
 	}()
 }

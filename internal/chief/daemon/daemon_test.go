@@ -21,7 +21,10 @@ type harness struct {
 	mu      sync.Mutex
 	events  []string // "<eventType> <job> <scheduledFor HH:MM>"
 	started []string // "<job> <scheduledFor HH:MM>"
-	release map[string]chan bool
+	// triggers is "<job> <HH:MM> <trigger>" per run and "<eventType> <trigger> <attempt>/<max>"
+	// per daemon event, in order.
+	triggers []string
+	release  map[string]chan bool
 }
 
 func everyMinute(t *testing.T, name, overlap string) *config.Job {
@@ -38,9 +41,10 @@ func newHarness(t *testing.T, maxParallel int, jobs ...*config.Job) *harness {
 		h.release[j.Name] = make(chan bool, 100)
 	}
 	h.d = New(Options{Jobs: jobs, Poll: 10 * time.Second, MaxParallel: maxParallel,
-		Run: func(ctx context.Context, j *config.Job, at time.Time) bool {
+		Run: func(ctx context.Context, j *config.Job, at time.Time, trigger string) bool {
 			h.mu.Lock()
 			h.started = append(h.started, j.Name+" "+at.Format("15:04"))
+			h.triggers = append(h.triggers, j.Name+" "+at.Format("15:04")+" "+trigger)
 			h.mu.Unlock()
 			ok := <-h.release[j.Name]
 			if !ok {
@@ -56,6 +60,7 @@ func newHarness(t *testing.T, maxParallel int, jobs ...*config.Job) *harness {
 				at = (*ev.ScheduledFor)[11:16]
 			}
 			h.events = append(h.events, fmt.Sprintf("%s %s %s", ev.EventType, j.Name, at))
+			h.triggers = append(h.triggers, fmt.Sprintf("%s %v %v/%v", ev.EventType, meta[telemetry.MetaTrigger], meta[telemetry.MetaAttempt], meta[telemetry.MetaMaxAttempts]))
 		}})
 	t.Cleanup(func() {
 		for _, c := range h.release {
@@ -293,7 +298,7 @@ func TestRunLoopUsesInjectedClock(t *testing.T) {
 	ran := make(chan time.Time, 10)
 	// parallel: a run that has not reported back yet must not turn the next minute into a skip.
 	d := New(Options{Jobs: []*config.Job{everyMinute(t, "a", "parallel")}, Poll: 10 * time.Second, MaxParallel: 1, Clock: fc,
-		Run: func(_ context.Context, _ *config.Job, at time.Time) bool { ran <- at; return true }})
+		Run: func(_ context.Context, _ *config.Job, at time.Time, _ string) bool { ran <- at; return true }})
 	ctx, cancel := context.WithCancel(context.Background())
 	stopped := make(chan struct{})
 	go func() { d.Run(ctx); close(stopped) }()
@@ -320,5 +325,38 @@ func TestRunLoopUsesInjectedClock(t *testing.T) {
 	slices.Sort(got)
 	if want := "10:01 10:02 10:03 10:04"; strings.Join(got, " ") != want {
 		t.Fatalf("runs: got %q, want %q", got, want)
+	}
+}
+
+func TestTriggers(t *testing.T) {
+	job := everyMinute(t, "a", "queue")
+	job.Retries = 2
+	h := newHarness(t, 1, job, everyMinute(t, "b", "skip"))
+	h.d.Start(context.Background(), clock("10:00:30"))
+	h.d.Tick(clock("10:01:05")) // a runs, b waits for the slot
+	h.waitStarted(1)
+	h.d.Tick(clock("10:02:05")) // a queues one run; b's trigger coalesces (skipped)
+	h.finish("a", true)
+	h.d.Tick(clock("10:02:30")) // b runs (it waited first), a's queued run waits
+	h.waitStarted(2)
+	h.finish("b", true)
+	h.d.Tick(clock("10:02:40")) // a's queued run
+	h.waitStarted(3)
+	h.mu.Lock()
+	got := strings.Join(h.triggers, "\n")
+	h.mu.Unlock()
+	want := strings.Join([]string{
+		"daemon.dispatch schedule 1/3",
+		"a 10:01 schedule",
+		"daemon.queued_pending queued 1/3",
+		"daemon.overlap_skipped schedule 1/1",
+		"daemon.queued_pending queued 1/3",
+		"daemon.dispatch schedule 1/1",
+		"b 10:01 schedule",
+		"daemon.dispatch queued 1/3",
+		"a 10:02 queued",
+	}, "\n")
+	if got != want {
+		t.Fatalf("got\n%s\nwant\n%s", got, want)
 	}
 }

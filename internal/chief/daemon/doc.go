@@ -5,6 +5,9 @@
 // default, is Chief's global exclusivity; 0 is unlimited). A job already running never jumps
 // ahead of another job that is waiting, so no job can starve the others.
 //
+// With Options.Reload the loop also reloads chief.yaml on SIGHUP and when the file changes; a
+// valid file replaces the jobs for future scheduling, an invalid one is logged and ignored.
+//
 // The loop reads time only through its Clock, and Tick takes the poll's "now", so tests drive
 // it with fixed times.
 package daemon

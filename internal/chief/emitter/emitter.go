@@ -8,6 +8,7 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
+	"maps"
 	"net/http"
 	"os"
 	"strings"
@@ -37,6 +38,9 @@ type Options struct {
 	Logger        *slog.Logger
 	Client        *http.Client
 	Now           func() time.Time
+	// RunnerID, when set, is added to the metadata of every event as runner_id, so the monitor
+	// can tell apart the Chief processes that report the same jobs.
+	RunnerID string
 }
 
 // outcome classifies one delivery attempt.
@@ -162,6 +166,7 @@ func (e *Emitter) Emit(ev telemetry.Event) {
 	if len(ev.Metadata) == 0 {
 		ev.Metadata = json.RawMessage("{}")
 	}
+	ev.Metadata = withRunnerID(ev.Metadata, e.opts.RunnerID)
 	telemetry.Fit(&ev)
 	e.mu.Lock()
 	if len(e.queue) >= e.opts.MaxEvents {
@@ -180,6 +185,27 @@ func (e *Emitter) Emit(ev telemetry.Event) {
 		default:
 		}
 	}
+}
+
+// withRunnerID adds runner_id to a metadata object that lacks it. Metadata that is not an
+// object is left alone; the monitor refuses it anyway.
+func withRunnerID(meta json.RawMessage, id string) json.RawMessage {
+	if id == "" {
+		return meta
+	}
+	var m map[string]json.RawMessage
+	if json.Unmarshal(meta, &m) != nil || m == nil {
+		return meta
+	}
+	if _, ok := m[telemetry.MetaRunnerID]; ok {
+		return meta
+	}
+	m[telemetry.MetaRunnerID], _ = json.Marshal(id)
+	out, err := json.Marshal(m)
+	if err != nil {
+		return meta
+	}
+	return out
 }
 
 // Dropped returns how many events were discarded because the queue was full.
@@ -538,13 +564,25 @@ func (e *Emitter) DeadLetterPath() string { return e.spool.deadPath }
 // Heartbeat emits chief.heartbeat at once and then every interval until the returned stop
 // function is called (stop waits for the loop to end).
 func (e *Emitter) Heartbeat(mode string, interval time.Duration) (stop func()) {
+	return e.HeartbeatWith(mode, interval, nil)
+}
+
+// HeartbeatWith is Heartbeat with more metadata: extra is called for every beat, so values
+// that change while Chief runs (the config hash after a reload) are current.
+func (e *Emitter) HeartbeatWith(mode string, interval time.Duration, extra func() map[string]any) (stop func()) {
 	if e == nil || e.stop == nil {
 		return func() {}
 	}
 	beat := func() {
+		meta := map[string]any{}
+		if extra != nil {
+			maps.Copy(meta, extra())
+		}
+		meta[telemetry.MetaPingIntervalSeconds] = int(interval / time.Second)
+		meta[telemetry.MetaMode] = mode
+		meta[telemetry.MetaPID] = os.Getpid()
 		e.Emit(telemetry.Event{SourceType: telemetry.SourceChief, EventType: telemetry.EventChiefHeartbeat,
-			Level: telemetry.LevelInfo, Message: fmt.Sprintf("Chief heartbeat (%s).", mode),
-			Metadata: telemetry.Metadata(map[string]any{telemetry.MetaPingIntervalSeconds: int(interval / time.Second), "mode": mode, "pid": os.Getpid()})})
+			Level: telemetry.LevelInfo, Message: fmt.Sprintf("Chief heartbeat (%s).", mode), Metadata: telemetry.Metadata(meta)})
 	}
 	quit, done := make(chan struct{}), make(chan struct{})
 	go func() {

@@ -643,3 +643,36 @@ func TestBusySpoolOwnerLeavesLockGaps(t *testing.T) {
 		t.Fatal("the event of the second process was neither delivered nor spooled")
 	}
 }
+
+func TestRunnerIDOnEveryEvent(t *testing.T) {
+	m := newFakeMonitor(t)
+	opts := testOptions(t, m.URL)
+	opts.RunnerID = "r-1"
+	e := New(opts)
+	e.Emit(ev("no metadata"))
+	withMeta := ev("metadata")
+	withMeta.Metadata = telemetry.Metadata(map[string]any{"rows": 3, "big": uint64(12345678901234567890)})
+	e.Emit(withMeta)
+	own := ev("own id")
+	own.Metadata = telemetry.Metadata(map[string]any{telemetry.MetaRunnerID: "kept"})
+	e.Emit(own)
+	stop := e.HeartbeatWith("run", time.Minute, func() map[string]any { return map[string]any{telemetry.MetaConfigHash: "h1"} })
+	stop()
+	e.Close()
+	if len(m.events) != 4 {
+		t.Fatalf("got %d events, want 4", len(m.events))
+	}
+	want := []string{`{"runner_id":"r-1"}`, `{"big":12345678901234567890,"rows":3,"runner_id":"r-1"}`, `{"runner_id":"kept"}`}
+	for i, w := range want {
+		if got := string(m.events[i].Metadata); got != w {
+			t.Errorf("event %d: metadata %s, want %s", i, got, w)
+		}
+	}
+	var hb map[string]any
+	if err := json.Unmarshal(m.events[3].Metadata, &hb); err != nil {
+		t.Fatal(err)
+	}
+	if hb["runner_id"] != "r-1" || hb["config_hash"] != "h1" || hb["mode"] != "run" || hb["ping_interval_seconds"] != 60.0 {
+		t.Errorf("heartbeat metadata: %v", hb)
+	}
+}

@@ -49,3 +49,20 @@ func preview(s string) string {
 	}
 	return string([]rune(s)[:1000])
 }
+
+// TailBytes is how much of the end of each output stream script.completed carries. With the
+// 1000-character previews the worst case (every byte escaped as \u00XX) stays under the
+// monitor's 64 KiB metadata limit.
+const TailBytes = 4096
+
+// lastBytes returns the last at most n bytes of s, starting on a character boundary.
+func lastBytes(s string, n int) string {
+	if len(s) <= n {
+		return s
+	}
+	b := s[len(s)-n:]
+	for i := 0; i < utf8.UTFMax && len(b) > 0 && !utf8.RuneStart(b[0]); i++ {
+		b = b[1:]
+	}
+	return b
+}

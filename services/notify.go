@@ -4,6 +4,7 @@ import (
 	"context"
 	"crypto/rand"
 	"encoding/hex"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"log/slog"
@@ -474,6 +475,11 @@ func (n *Notifier) prepare(ctx context.Context, d models.AlertDelivery, target s
 	if c, err := n.st.Check(ctx, a.JobName); err == nil {
 		msg.Check = c
 	}
+	if id := alertRunID(*a); id != "" {
+		if r, err := n.st.Run(ctx, id); err == nil {
+			msg.Run, msg.RunURL = r, n.opts.BaseURL+"/runs/"+url.PathEscape(id)
+		}
+	}
 	sender, err := n.sender(ctx, d.Channel, target, &msg)
 	return sender, msg, err
 }
@@ -574,4 +580,15 @@ func passText(t time.Time) string {
 		return "start-up"
 	}
 	return telemetry.ServerTime(t)
+}
+
+// alertRunID is the run an alert is about, from its details, or "".
+func alertRunID(a models.Alert) string {
+	var d struct {
+		RunID *string `json:"runId"`
+	}
+	if json.Unmarshal([]byte(a.DetailsJSON), &d) != nil || d.RunID == nil {
+		return ""
+	}
+	return *d.RunID
 }

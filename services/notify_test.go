@@ -22,6 +22,7 @@ import (
 
 	"github.com/emersion/go-smtp"
 	"github.com/gulag/chief-monitor/internal/delivery"
+	"github.com/gulag/chief-monitor/internal/store"
 	"github.com/gulag/chief-monitor/internal/telemetry"
 	"github.com/gulag/chief-monitor/internal/testutil"
 	"github.com/gulag/chief-monitor/models"
@@ -721,5 +722,49 @@ func TestRecordSurvivesShortDatabaseOutage(t *testing.T) {
 	r.wantRows("webhook/ops SENT 1 200")
 	if calls.Load() != 1 {
 		t.Fatalf("sends: %d", calls.Load())
+	}
+}
+
+// TestFailureMessageSaysWhatHappened: the FAILURE of a run whose script failed carries the
+// failing script, its exit code, the first and last error lines, the duration and a link to the
+// run, in the webhook payload and the e-mail text alike.
+func TestFailureMessageSaysWhatHappened(t *testing.T) {
+	hook := newWebhookServer(t, 204)
+	r := newNotifyRig(t, "", NotifierOptions{HTTPClient: hook.srv.Client(), BaseURL: "https://mon.example.org"})
+	r.putChannels(ChannelWebhook, ChannelConfig{Name: "ops", URL: hook.srv.URL, EnabledAlertTypes: all()})
+	at := telemetry.ServerTime(r.now)
+	r.ingest(scriptDone("load", "load:9", at, "workers/load.py", false, 3,
+		`{"stderr_tail":"Traceback (most recent call last):\n  File \"load.py\", line 3\nKeyError: 'id'\n"}`),
+		jobDone(telemetry.EventJobFailed, "load", "load:9", at, false, `{}`))
+	if st := r.pass(r.n); st.Sent != 1 {
+		t.Fatalf("pass: %+v", st)
+	}
+	var p struct {
+		Run struct {
+			FailingScript string `json:"failingScript"`
+			ExitCode      int    `json:"exitCode"`
+			ErrorLine     string `json:"errorLine"`
+			DurationMs    int64  `json:"durationMs"`
+		} `json:"run"`
+		RunURL string `json:"runUrl"`
+	}
+	if err := json.Unmarshal(hook.bodies[0], &p); err != nil {
+		t.Fatal(err)
+	}
+	if p.Run.FailingScript != "workers/load.py" || p.Run.ExitCode != 3 || p.Run.ErrorLine != "Traceback (most recent call last):" ||
+		p.Run.DurationMs != 2000 || p.RunURL != "https://mon.example.org/runs/load:9" {
+		t.Fatalf("payload: %s", hook.bodies[0])
+	}
+	alerts, err := r.st.Alerts(context.Background(), store.AlertFilter{JobName: "load", Limit: 1})
+	if err != nil || len(alerts) != 1 {
+		t.Fatalf("alerts: %v %v", alerts, err)
+	}
+	run, _ := r.st.Run(context.Background(), "load:9")
+	text := delivery.EmailText(delivery.Message{Alert: alerts[0], Run: run, RunURL: p.RunURL})
+	for _, want := range []string{"Failing script: workers/load.py (exit code 3)", "Error: Traceback (most recent call last):",
+		"Last error line: KeyError: 'id'", "Run duration: 2.0 s", "Run: https://mon.example.org/runs/load:9"} {
+		if !strings.Contains(text, want) {
+			t.Errorf("e-mail text lacks %q:\n%s", want, text)
+		}
 	}
 }

@@ -45,6 +45,9 @@ type Message struct {
 	Recipients []string
 	// AlertURL links to the alert in the dashboard.
 	AlertURL string
+	// Run is the run the alert is about (a FAILURE's failed run), or nil; RunURL its page.
+	Run    *models.Run
+	RunURL string
 }
 
 // Result is what the provider answered to a send that reached it.
@@ -115,16 +118,17 @@ func EmailText(m Message) string {
 		}, "\n")
 	}
 	a := m.Alert
-	return strings.Join([]string{
+	lines := []string{
 		"Alert Type: " + string(a.AlertType),
 		"Severity: " + string(a.Severity),
 		"Job: " + a.JobName,
 		"Title: " + a.Title,
 		"Opened At: " + a.OpenedAt,
-		"",
-		"Details:",
-		indentDetails(a.DetailsJSON),
-	}, "\n")
+	}
+	if run := runText(m); run != "" {
+		lines = append(lines, "", "What happened:", run)
+	}
+	return strings.Join(append(lines, "", "Details:", indentDetails(a.DetailsJSON)), "\n")
 }
 
 // indentDetails renders the details JSON indented by two spaces, keys in stored order, as

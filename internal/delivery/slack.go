@@ -85,6 +85,9 @@ func slackPayload(m Message) SlackPayload {
 	if m.Check != nil {
 		fields = append(fields, slackField{Title: "Check status", Value: string(m.Check.Status), Short: true})
 	}
+	for _, f := range RunFacts(m.Run, m.RunURL) {
+		fields = append(fields, slackField{Title: f[0], Value: slackEscape(f[1]), Short: f[0] != "Error" && f[0] != "Last error line"})
+	}
 	return SlackPayload{Text: subject, Attachments: []slackAttachment{{Color: SlackColor(a.AlertType),
 		Fallback: subject, Title: slackEscape(a.Title), TitleLink: m.AlertURL,
 		Text: "```" + slackEscape(indentDetails(a.DetailsJSON)) + "```", Fields: fields, Footer: Brand}}}

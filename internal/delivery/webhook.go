@@ -49,6 +49,10 @@ type WebhookPayload struct {
 	Check      *apirow.Check `json:"check"`
 	AlertURL   string        `json:"alertUrl"`
 	Message    string        `json:"message"`
+	// Run (additive) is the run the alert is about, as /v1/runs/:runId shows it, and RunURL
+	// its page; both absent when the alert has no run.
+	Run    *apirow.Run `json:"run,omitempty"`
+	RunURL string      `json:"runUrl,omitempty"`
 }
 
 func webhookPayload(m Message) WebhookPayload {
@@ -61,6 +65,10 @@ func webhookPayload(m Message) WebhookPayload {
 	}
 	a := apirow.FromAlert(m.Alert)
 	p.Alert = &a
+	if m.Run != nil {
+		r := apirow.FromRun(*m.Run)
+		p.Run, p.RunURL = &r, m.RunURL
+	}
 	return p
 }
 

@@ -46,7 +46,7 @@ func (h *Handler) jobRows(ctx context.Context) ([]views.JobRow, error) {
 }
 
 // healthRank orders the jobs table: what needs a person first.
-var healthRank = map[string]int{"failing": 0, "down": 1, "late": 2, "up": 3, "disabled": 4}
+var healthRank = map[string]int{"failing": 0, "down": 1, "late": 2, "up": 3, "disabled": 4, "retired": 5}
 
 // sortByHealth puts failing jobs first, then down, late, up and disabled ones, each group in
 // the job-name order it came in.

@@ -56,6 +56,7 @@ const (
 	CloseAutoSuccess   = "auto:success"
 	CloseAutoTTL       = "auto:ttl"
 	CloseAutoDisabled  = "auto:disabled"
+	CloseAutoRetired   = "auto:retired"
 )
 
 // TelemetryEvent is one row of telemetry_events.
@@ -109,6 +110,10 @@ type CheckState struct {
 	LastFailureMs       *int64      `gorm:"column:last_failure_ms"`
 	LatestEventID       *int64      `gorm:"column:latest_event_id"`
 	LatestEventMs       *int64      `gorm:"column:latest_event_ms"`
+	// RetiredAt and RetiredReason are set while the job is in no runner's configuration: the
+	// check is kept and shown, but no run is expected of it.
+	RetiredAt     *string `gorm:"column:retired_at"`
+	RetiredReason *string `gorm:"column:retired_reason"`
 }
 
 // TableName maps the struct to the reference table name.

@@ -163,7 +163,8 @@ func checkEqual(a, b models.CheckState) bool {
 		a.ConsecutiveFailures == b.ConsecutiveFailures && a.UpdatedAt == b.UpdatedAt &&
 		eqI(a.ExpectedNextMs, b.ExpectedNextMs) && eqS(a.SatisfiedExpectedAt, b.SatisfiedExpectedAt) &&
 		eqI(a.LastHeartbeatMs, b.LastHeartbeatMs) && eqI(a.LastSuccessMs, b.LastSuccessMs) &&
-		eqI(a.LastFailureMs, b.LastFailureMs) && eqI(a.LatestEventID, b.LatestEventID) && eqI(a.LatestEventMs, b.LatestEventMs)
+		eqI(a.LastFailureMs, b.LastFailureMs) && eqI(a.LatestEventID, b.LatestEventID) && eqI(a.LatestEventMs, b.LatestEventMs) &&
+		eqS(a.RetiredAt, b.RetiredAt) && eqS(a.RetiredReason, b.RetiredReason)
 }
 
 func isHeartbeat(eventType string) bool {
@@ -206,6 +207,9 @@ func (e *engine) apply(ev *models.TelemetryEvent, meta map[string]json.RawMessag
 		c.LatestEventMs, c.LatestEventID = ptr(ev.EventAtMs), ptr(ev.ID)
 	}
 
+	if isHeartbeat(ev.EventType) || ev.EventType == telemetry.EventJobNextScheduled {
+		c.RetiredAt, c.RetiredReason = nil, nil // the job runs again
+	}
 	switch {
 	case ev.EventType == telemetry.EventJobNextScheduled:
 		return e.nextScheduled(c, ev, meta)

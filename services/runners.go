@@ -81,6 +81,67 @@ func (e *engine) noteSpecs(r *models.Runner, ev *models.TelemetryEvent, meta map
 	if okPart && okParts && part < parts {
 		return nil // the other parts come next
 	}
-	_, err := e.tx.DropStaleSpecs(r.ID, r.ConfigHash)
+	for _, sp := range specs {
+		if err := e.unretire(sp.JobName); err != nil {
+			return err
+		}
+	}
+	gone, err := e.tx.DropStaleSpecs(r.ID, r.ConfigHash)
+	if err != nil {
+		return err
+	}
+	for _, job := range gone {
+		owners, err := e.tx.SpecCount(job)
+		if err != nil {
+			return err
+		}
+		if owners == 0 {
+			if err := e.retire(job, "removed from the configuration of "+runnerName(r)); err != nil {
+				return err
+			}
+		}
+	}
+	return nil
+}
+
+func runnerName(r *models.Runner) string {
+	if r.Host != "" {
+		return r.Host + " (" + r.ConfigPath + ")"
+	}
+	return "runner " + r.ID
+}
+
+// retire stops expecting runs of a job no runner declares any more: its check is kept and
+// shown, its open MISSED alert closes, and the evaluator no longer watches it.
+func (e *engine) retire(job, reason string) error {
+	ce, err := e.check(job, CheckPatch{})
+	if err != nil {
+		return err
+	}
+	if ce.isNew { // no check to retire: the job never reported
+		delete(e.checks, job)
+		return nil
+	}
+	if ce.c.RetiredAt != nil {
+		return nil
+	}
+	ce.c.RetiredAt, ce.c.RetiredReason, ce.c.UpdatedAt, ce.dirty = ptr(e.nowStr), &reason, e.nowStr, true
+	_, err = e.tx.CloseOpenAlerts(job, models.AlertMissed, e.nowStr, models.CloseAutoRetired)
 	return err
+}
+
+// unretire expects runs of a job a configuration declares again.
+func (e *engine) unretire(job string) error {
+	ce, err := e.check(job, CheckPatch{})
+	if err != nil {
+		return err
+	}
+	if ce.isNew {
+		delete(e.checks, job)
+		return nil
+	}
+	if ce.c.RetiredAt != nil {
+		ce.c.RetiredAt, ce.c.RetiredReason, ce.c.UpdatedAt, ce.dirty = nil, nil, e.nowStr, true
+	}
+	return nil
 }

@@ -3,6 +3,7 @@ package services
 import (
 	"context"
 	"encoding/json"
+	"strings"
 	"testing"
 	"time"
 
@@ -124,6 +125,8 @@ func TestRunnersAndSpecsFromChiefEvents(t *testing.T) {
 		return ev(telemetry.EventChiefConfig, "", at, `{"runner_id":"r1","config_hash":"`+hash+`","parts":1,"part":1,"jobs":`+jobs+`}`)
 	}
 	r.ingest(hb, cfg("2026-03-04T10:00:01Z", "h1", `[{"name":"a","schedule_text":"every minute"},{"name":"b"}]`))
+	// b runs and is expected again at 10:01.
+	r.ingest(ev(telemetry.EventJobNextScheduled, "b", "2026-03-04T10:00:02Z", `{"next_run_at":"2026-03-04T10:01:00+00:00"}`))
 	st := NewStatus(r.st)
 	st.SetClock(func() time.Time { return r.now })
 	runners, err := st.Runners(context.Background())
@@ -142,6 +145,20 @@ func TestRunnersAndSpecsFromChiefEvents(t *testing.T) {
 	}
 	if specs, _ := st.JobSpecs(context.Background(), "b"); len(specs) != 0 {
 		t.Fatalf("b left the configuration but kept its spec: %+v", specs)
+	}
+	b := r.check("b")
+	if b.RetiredAt == nil || !strings.Contains(deref(b.RetiredReason), "removed from the configuration of box") {
+		t.Fatalf("b is retired with a reason: %+v", b)
+	}
+	r.at("2026-03-04T10:05:00Z")
+	r.tick()
+	r.wantAlerts() // no MISSED for a job that no longer exists
+	if h := JobHealth(b, DefaultPollInterval, r.now); h != HealthRetired {
+		t.Fatalf("health of a retired job: %s", h)
+	}
+	r.ingest(cfg("2026-03-04T10:05:01Z", "h3", `[{"name":"a"},{"name":"b"}]`))
+	if b := r.check("b"); b.RetiredAt != nil {
+		t.Fatalf("b came back in the configuration but stays retired: %+v", b)
 	}
 	r.at("2026-03-04T10:06:00Z")
 	if runners, _ := st.Runners(context.Background()); runners[0].Status != RunnerOffline {

@@ -110,10 +110,10 @@ func (t *Tx) TransitionCheck(job string, from, to models.CheckStatus, expectedMs
 	return res.RowsAffected == 1, wrap("transition check", res.Error)
 }
 
-// WatchedChecks lists the enabled checks with a parsed expectation.
+// WatchedChecks lists the enabled, not retired checks with a parsed expectation.
 func (t *Tx) WatchedChecks() ([]models.CheckState, error) {
 	var out []models.CheckState
-	err := t.db.Where("enabled = ? AND expected_next_ms IS NOT NULL", true).Order("job_name").Find(&out).Error
+	err := t.db.Where("enabled = ? AND expected_next_ms IS NOT NULL AND retired_at IS NULL", true).Order("job_name").Find(&out).Error
 	return out, wrap("watched checks", err)
 }
 

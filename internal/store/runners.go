@@ -69,3 +69,10 @@ func (s *Store) SpecsOfJob(ctx context.Context, job string) ([]models.JobSpec, e
 	err := s.db.WithContext(ctx).Where("job_name = ?", job).Order("runner_id").Find(&out).Error
 	return out, wrap("job specs", err)
 }
+
+// SpecCount counts the runners whose configuration declares job.
+func (t *Tx) SpecCount(job string) (int64, error) {
+	var n int64
+	err := t.db.Model(&models.JobSpec{}).Where("job_name = ?", job).Count(&n).Error
+	return n, wrap("spec count", err)
+}

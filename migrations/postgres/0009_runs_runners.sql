@@ -50,3 +50,6 @@ CREATE INDEX IF NOT EXISTS idx_runs_job_sort ON runs(job_name, sort_ms);
 CREATE INDEX IF NOT EXISTS idx_runs_sort ON runs(sort_ms);
 CREATE INDEX IF NOT EXISTS idx_runs_status_sort ON runs(status, sort_ms);
 CREATE INDEX IF NOT EXISTS idx_runs_runner_sort ON runs(runner_id, sort_ms);
+-- A check whose job left every runner's configuration is retired: shown, never expected.
+ALTER TABLE check_states ADD COLUMN retired_at TEXT;
+ALTER TABLE check_states ADD COLUMN retired_reason TEXT;

@@ -25,6 +25,9 @@ const (
 	AlertFailure  AlertType = "FAILURE"
 	AlertMissed   AlertType = "MISSED"
 	AlertRecovery AlertType = "RECOVERY"
+	// AlertRunnerDown is a Chief daemon that stopped sending heartbeats; the MISSED alerts of
+	// its jobs are held under it.
+	AlertRunnerDown AlertType = "RUNNER_DOWN"
 )
 
 // String returns the type text.

@@ -94,9 +94,18 @@ func (e *Evaluator) Tick(ctx context.Context, now time.Time) (EvalStats, error) 
 			return err
 		}
 		eng := newEngine(tx, now, e.w.outbox, nil)
+		down, err := downRunners(tx, eng, now)
+		if err != nil {
+			return err
+		}
+		owners, err := tx.JobOwners()
+		if err != nil {
+			return err
+		}
 		for _, c := range checks {
+			held := heldByRunner(owners[c.JobName], down)
 			// One bad row must not stop the pass: its savepoint undoes it alone.
-			err := tx.Savepoint(func() error { return e.evaluate(tx, eng, c, now, &st) })
+			err := tx.Savepoint(func() error { return e.evaluate(tx, eng, c, now, held, &st) })
 			if err != nil && !e.storage.Failed(err, now, "loop", "evaluator") {
 				e.log.Error("Evaluating check failed", "job_name", c.JobName, "error", err)
 			}
@@ -110,7 +119,9 @@ func (e *Evaluator) Tick(ctx context.Context, now time.Time) (EvalStats, error) 
 	return st, err
 }
 
-func (e *Evaluator) evaluate(tx *store.Tx, eng *engine, c models.CheckState, now time.Time, st *EvalStats) error {
+// evaluate moves one check by the clock; held is true while its runner is down, and its MISSED
+// then waits under the runner's RUNNER_DOWN.
+func (e *Evaluator) evaluate(tx *store.Tx, eng *engine, c models.CheckState, now time.Time, held bool, st *EvalStats) error {
 	d := Decide(c, now)
 	if d.Reason == ReasonNone {
 		return nil
@@ -126,7 +137,7 @@ func (e *Evaluator) evaluate(tx *store.Tx, eng *engine, c models.CheckState, now
 		st.BackUp++
 	case ReasonMissed:
 		st.Down++
-		if c.AlertOnMiss {
+		if c.AlertOnMiss && !held {
 			details := orderedJSON{{"expectedNextAt", c.ExpectedNextAt}, {"graceSeconds", c.GraceSeconds}, {"observedAt", eng.nowStr}}
 			before := len(eng.opened)
 			if err := eng.open(c.JobName, models.AlertMissed, models.SeverityWarn, c.JobName+":MISSED",

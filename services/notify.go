@@ -227,7 +227,7 @@ func (n *Notifier) queueEmail(tx *store.Tx, a models.Alert, now time.Time) error
 		return err
 	}
 	es := ParseEmailSettings(v, ok)
-	if !containsString(es.EnabledAlertTypes, string(a.AlertType)) || len(es.Recipients) == 0 {
+	if !containsString(es.EnabledAlertTypes, routedAs(a.AlertType)) || len(es.Recipients) == 0 {
 		return nil
 	}
 	if n.opts.Email == nil || !n.settings.ProviderConfigured() {

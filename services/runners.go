@@ -31,9 +31,15 @@ func (e *engine) noteRunner(ev *models.TelemetryEvent, meta map[string]json.RawM
 	if r.LastSeenMs > ev.EventAtMs && r.LastSeenAt != "" {
 		return nil // a replayed older event says nothing new of the runner
 	}
+	prev := *r
 	describeRunner(r, ev, meta)
 	if err := e.tx.SaveRunner(r); err != nil {
 		return err
+	}
+	if prev.LastSeenAt != "" {
+		if err := e.runnerBack(prev, r, ev); err != nil {
+			return err
+		}
 	}
 	if ev.EventType == telemetry.EventChiefConfig {
 		return e.noteSpecs(r, ev, meta)

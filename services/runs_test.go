@@ -3,6 +3,7 @@ package services
 import (
 	"context"
 	"encoding/json"
+	"fmt"
 	"strings"
 	"testing"
 	"time"
@@ -152,7 +153,8 @@ func TestRunnersAndSpecsFromChiefEvents(t *testing.T) {
 	}
 	r.at("2026-03-04T10:05:00Z")
 	r.tick()
-	r.wantAlerts() // no MISSED for a job that no longer exists
+	// no MISSED for a job that no longer exists (the silent runner itself is reported)
+	r.wantAlerts("RUNNER_DOWN ERROR runner:r1:RUNNER_DOWN OPEN")
 	if h := JobHealth(b, DefaultPollInterval, r.now); h != HealthRetired {
 		t.Fatalf("health of a retired job: %s", h)
 	}
@@ -163,5 +165,40 @@ func TestRunnersAndSpecsFromChiefEvents(t *testing.T) {
 	r.at("2026-03-04T10:06:00Z")
 	if runners, _ := st.Runners(context.Background()); runners[0].Status != RunnerOffline {
 		t.Fatalf("a runner silent for over three heartbeats: %s", runners[0].Status)
+	}
+}
+
+// TestRunnerDownHoldsMissedAndComesBack: a silent daemon opens one RUNNER_DOWN instead of a
+// MISSED per job; when it comes back as a new process RUNNER_DOWN closes with a RECOVERY that
+// lists the jobs that did not run, and the run it was running is lost.
+func TestRunnerDownHoldsMissedAndComesBack(t *testing.T) {
+	r := newRig(t).at("2026-03-04T10:00:00Z")
+	beat := func(at string, pid int) telemetry.Event {
+		return ev(telemetry.EventChiefHeartbeat, "", at, fmt.Sprintf(
+			`{"runner_id":"r1","host":"box","pid":%d,"mode":"daemon","ping_interval_seconds":15}`, pid))
+	}
+	r.ingest(beat("2026-03-04T10:00:00Z", 100),
+		ev(telemetry.EventChiefConfig, "", "2026-03-04T10:00:00Z", `{"runner_id":"r1","config_hash":"h","parts":1,"part":1,"jobs":[{"name":"a"},{"name":"b"}]}`),
+		ev(telemetry.EventJobNextScheduled, "a", "2026-03-04T10:00:00Z", `{"next_run_at":"2026-03-04T10:01:00+00:00"}`),
+		ev(telemetry.EventJobNextScheduled, "b", "2026-03-04T10:00:00Z", `{"next_run_at":"2026-03-04T10:01:00+00:00"}`),
+		runEvent(telemetry.EventJobStarted, "b", "b:1", "2026-03-04T10:00:30Z", `{"runner_id":"r1"}`))
+	r.at("2026-03-04T10:00:40Z")
+	r.tick()
+	r.wantAlerts()
+	r.at("2026-03-04T10:05:00Z") // silent for 5 minutes; both jobs' expectations passed their grace
+	r.tick()
+	r.tick()
+	r.wantAlerts("RUNNER_DOWN ERROR runner:r1:RUNNER_DOWN OPEN")
+	r.wantStatus("a", models.StatusDown)
+	r.at("2026-03-04T10:06:00Z")
+	r.ingest(beat("2026-03-04T10:06:00Z", 200)) // restarted: a new process
+	r.wantAlerts("RUNNER_DOWN ERROR runner:r1:RUNNER_DOWN CLOSED auto:heartbeat", "RECOVERY INFO runner:box:RECOVERY:RUNNER_DOWN OPEN")
+	// a missed its run; b was running (its run is lost, not missed).
+	alerts, _ := r.st.Alerts(context.Background(), store.AlertFilter{AlertType: "RECOVERY", Limit: 1})
+	if len(alerts) != 1 || !strings.Contains(alerts[0].DetailsJSON, `"missedJobs":["a"]`) {
+		t.Fatalf("recovery: %+v", alerts)
+	}
+	if run := r.run("b:1"); run.Status != models.RunLost {
+		t.Fatalf("the run the dead process was running: %+v", run)
 	}
 }

@@ -128,9 +128,18 @@ type ChannelConfig struct {
 	CooldownSeconds *int `json:"cooldownSeconds,omitempty" validate:"omitempty,min=0,max=604800"`
 }
 
+// routedAs is the alert type whose setting decides where an alert goes: a RUNNER_DOWN stands
+// for the MISSED alerts of its jobs that it holds, so it goes wherever MISSED does.
+func routedAs(t models.AlertType) string {
+	if t == models.AlertRunnerDown {
+		return string(models.AlertMissed)
+	}
+	return string(t)
+}
+
 // Matches reports whether the channel sends alerts of this type for this job.
 func (c ChannelConfig) Matches(a models.Alert) bool {
-	if !containsString(c.EnabledAlertTypes, string(a.AlertType)) {
+	if !containsString(c.EnabledAlertTypes, routedAs(a.AlertType)) {
 		return false
 	}
 	if len(c.Jobs) == 0 {

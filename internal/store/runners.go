@@ -76,3 +76,30 @@ func (t *Tx) SpecCount(job string) (int64, error) {
 	err := t.db.Model(&models.JobSpec{}).Where("job_name = ?", job).Count(&n).Error
 	return n, wrap("spec count", err)
 }
+
+// DaemonRunners lists the runners whose last word says they run as a daemon.
+func (t *Tx) DaemonRunners() ([]models.Runner, error) {
+	var out []models.Runner
+	err := t.db.Where("mode = ?", "daemon").Order("runner_id").Find(&out).Error
+	return out, wrap("daemon runners", err)
+}
+
+// JobOwners maps each job to the runners whose configuration declares it.
+func (t *Tx) JobOwners() (map[string][]string, error) {
+	var specs []models.JobSpec
+	if err := t.db.Select("job_name, runner_id").Order("job_name, runner_id").Find(&specs).Error; err != nil {
+		return nil, wrap("job owners", err)
+	}
+	out := map[string][]string{}
+	for _, s := range specs {
+		out[s.JobName] = append(out[s.JobName], s.RunnerID)
+	}
+	return out, nil
+}
+
+// RunnerJobs lists the jobs a runner's configuration declares.
+func (t *Tx) RunnerJobs(runnerID string) ([]string, error) {
+	var jobs []string
+	err := t.db.Model(&models.JobSpec{}).Where("runner_id = ?", runnerID).Order("job_name").Pluck("job_name", &jobs).Error
+	return jobs, wrap("runner jobs", err)
+}

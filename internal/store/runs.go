@@ -104,3 +104,17 @@ func (s *Store) LastRuns(ctx context.Context) (map[string]models.Run, error) {
 	}
 	return out, nil
 }
+
+// MarkLostRuns ends the running runs of a runner that came back as a new process: they were
+// running when it died and will never finish. It returns their ids.
+func (t *Tx) MarkLostRuns(runnerID, at string, atMs int64) ([]string, error) {
+	var ids []string
+	q := t.db.Model(&models.Run{}).Where("runner_id = ? AND status IN ?", runnerID,
+		[]models.RunStatus{models.RunRunning, models.RunHung})
+	if err := q.Order("run_id").Pluck("run_id", &ids).Error; err != nil || len(ids) == 0 {
+		return nil, wrap("lost runs", err)
+	}
+	err := t.db.Model(&models.Run{}).Where("run_id IN ?", ids).
+		Updates(map[string]any{"status": models.RunLost, "finished_at": at, "finished_ms": atMs, "updated_at": at}).Error
+	return ids, wrap("lost runs", err)
+}

@@ -28,6 +28,8 @@ const (
 	// AlertRunnerDown is a Chief daemon that stopped sending heartbeats; the MISSED alerts of
 	// its jobs are held under it.
 	AlertRunnerDown AlertType = "RUNNER_DOWN"
+	// AlertHung is a run still running past its job's maximum runtime while its runner is alive.
+	AlertHung AlertType = "HUNG"
 )
 
 // String returns the type text.
@@ -60,6 +62,7 @@ const (
 	CloseAutoTTL       = "auto:ttl"
 	CloseAutoDisabled  = "auto:disabled"
 	CloseAutoRetired   = "auto:retired"
+	CloseAutoFinished  = "auto:finished"
 )
 
 // TelemetryEvent is one row of telemetry_events.

@@ -306,6 +306,11 @@ func (e *engine) heartbeat(c *models.CheckState, ev *models.TelemetryEvent, retr
 	if !failure && !success {
 		return nil
 	}
+	if open[models.AlertHung] { // the run that seemed hung has ended after all
+		if _, err := e.tx.CloseOpenAlerts(job, models.AlertHung, e.nowStr, models.CloseAutoFinished); err != nil {
+			return err
+		}
+	}
 	// an outcome older than the latest recorded outcome is history, not news.
 	if !ev.ServerTimed && ((c.LastSuccessMs != nil && ev.EventAtMs < *c.LastSuccessMs) ||
 		(c.LastFailureMs != nil && ev.EventAtMs < *c.LastFailureMs)) {

@@ -98,6 +98,9 @@ func (e *Evaluator) Tick(ctx context.Context, now time.Time) (EvalStats, error) 
 		if err != nil {
 			return err
 		}
+		if err := hungRuns(tx, eng, down, now); err != nil {
+			return err
+		}
 		owners, err := tx.JobOwners()
 		if err != nil {
 			return err

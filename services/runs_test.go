@@ -202,3 +202,39 @@ func TestRunnerDownHoldsMissedAndComesBack(t *testing.T) {
 		t.Fatalf("the run the dead process was running: %+v", run)
 	}
 }
+
+// TestHungRun: a run past the sum of its scripts' timeouts while its runner is alive is hung
+// and opens HUNG; when it ends after all, HUNG closes.
+func TestHungRun(t *testing.T) {
+	if got := maxRuntime(`{"scripts":[{"timeout_seconds":60},{"timeout_seconds":30}],"check":{"max_runtime_seconds":null}}`); got != 90*time.Second {
+		t.Fatalf("sum of timeouts: %s", got)
+	}
+	if got := maxRuntime(`{"scripts":[{"timeout_seconds":60}],"check":{"max_runtime_seconds":20}}`); got != 20*time.Second {
+		t.Fatalf("max_runtime_seconds: %s", got)
+	}
+	r := newRig(t).at("2026-03-04T10:00:00Z")
+	beat := func(at string) telemetry.Event {
+		return ev(telemetry.EventChiefHeartbeat, "", at, `{"runner_id":"r1","host":"box","pid":1,"mode":"daemon","ping_interval_seconds":15}`)
+	}
+	r.ingest(beat("2026-03-04T10:00:00Z"),
+		ev(telemetry.EventChiefConfig, "", "2026-03-04T10:00:00Z", `{"runner_id":"r1","config_hash":"h","parts":1,"part":1,`+
+			`"jobs":[{"name":"etl","scripts":[{"path":"a.sh","timeout_seconds":60},{"path":"b.sh","timeout_seconds":60}]}]}`),
+		runEvent(telemetry.EventJobStarted, "etl", "etl:1", "2026-03-04T10:00:00Z", `{"runner_id":"r1"}`))
+	r.at("2026-03-04T10:01:50Z")
+	r.ingest(beat("2026-03-04T10:01:50Z"))
+	r.tick()
+	r.wantAlerts() // within its two minutes
+	r.at("2026-03-04T10:02:10Z")
+	r.ingest(beat("2026-03-04T10:02:10Z"))
+	r.tick()
+	r.tick()
+	r.wantAlerts("HUNG ERROR etl:HUNG:etl:1 OPEN")
+	if run := r.run("etl:1"); run.Status != models.RunHung {
+		t.Fatalf("run: %+v", run)
+	}
+	r.ingest(jobDone(telemetry.EventJobCompleted, "etl", "etl:1", "2026-03-04T10:02:20Z", true, `{"runner_id":"r1"}`))
+	r.wantAlerts("HUNG ERROR etl:HUNG:etl:1 CLOSED auto:finished")
+	if run := r.run("etl:1"); run.Status != models.RunSucceeded {
+		t.Fatalf("run after it ended: %+v", run)
+	}
+}

@@ -118,3 +118,26 @@ func (t *Tx) MarkLostRuns(runnerID, at string, atMs int64) ([]string, error) {
 		Updates(map[string]any{"status": models.RunLost, "finished_at": at, "finished_ms": atMs, "updated_at": at}).Error
 	return ids, wrap("lost runs", err)
 }
+
+// RunningRuns lists the runs still running, oldest first.
+func (t *Tx) RunningRuns() ([]models.Run, error) {
+	var out []models.Run
+	err := t.db.Where("status = ?", models.RunRunning).Order("sort_ms, run_id").Find(&out).Error
+	return out, wrap("running runs", err)
+}
+
+// MarkRunHung records that a run outlived its job's maximum runtime.
+func (t *Tx) MarkRunHung(runID, at string) error {
+	err := t.db.Model(&models.Run{}).Where("run_id = ? AND status = ?", runID, models.RunRunning).
+		Updates(map[string]any{"status": models.RunHung, "updated_at": at}).Error
+	return wrap("hung run", err)
+}
+
+// JobSpecRow loads one runner's spec of a job, or nil.
+func (t *Tx) JobSpecRow(job, runnerID string) (*models.JobSpec, error) {
+	var out []models.JobSpec
+	if err := t.db.Where("job_name = ? AND runner_id = ?", job, runnerID).Limit(1).Find(&out).Error; err != nil || len(out) == 0 {
+		return nil, wrap("job spec", err)
+	}
+	return &out[0], nil
+}

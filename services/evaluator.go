@@ -16,6 +16,8 @@ type EvalStats struct {
 	Late, Down, BackUp, MissedOpened, RecoveriesExpired int
 	// Skipped is true when another instance holds the evaluator lease.
 	Skipped bool
+	// Reconciling is true when the pass waited for runners to replay what they spooled.
+	Reconciling bool
 }
 
 // Evaluator is the periodic pass over checks: RECOVERY time-to-live, then LATE/DOWN/UP
@@ -28,14 +30,18 @@ type Evaluator struct {
 	leaseTTL time.Duration
 	now      func() time.Time
 	storage  *StorageHealth
+	recon    *Reconciler
 }
 
 // NewEvaluator returns an evaluator that ticks every interval. holder identifies this
 // instance in the lease that keeps a second instance on the same database from double-firing.
 func NewEvaluator(w *Writer, log *slog.Logger, interval time.Duration, holder string) *Evaluator {
 	return &Evaluator{w: w, log: log, interval: interval, holder: holder, leaseTTL: 3 * interval, now: utcNow,
-		storage: NewStorageHealth(log)}
+		storage: NewStorageHealth(log), recon: NewReconciler()}
 }
+
+// Reconciler is the evaluator's reconciling state, for the dashboard's banner.
+func (e *Evaluator) Reconciler() *Reconciler { return e.recon }
 
 // SetStorageHealth shares the tracker that reports storage outages once for the process.
 func (e *Evaluator) SetStorageHealth(h *StorageHealth) { e.storage = h }
@@ -94,7 +100,15 @@ func (e *Evaluator) Tick(ctx context.Context, now time.Time) (EvalStats, error) 
 			return err
 		}
 		eng := newEngine(tx, now, e.w.outbox, nil)
-		down, err := downRunners(tx, eng, now)
+		runners, err := tx.DaemonRunners()
+		if err != nil {
+			return err
+		}
+		if e.recon.active(runners, now) {
+			st.Reconciling = true
+			return nil // replayed events first: nothing is late until they are in
+		}
+		down, err := downRunners(tx, eng, runners, now)
 		if err != nil {
 			return err
 		}

@@ -24,11 +24,7 @@ func runnerAlertJob(r models.Runner) string {
 
 // downRunners opens RUNNER_DOWN for every daemon runner silent for over three heartbeat
 // periods, and returns the ids of the silent ones.
-func downRunners(tx *store.Tx, eng *engine, now time.Time) (map[string]bool, error) {
-	runners, err := tx.DaemonRunners()
-	if err != nil {
-		return nil, err
-	}
+func downRunners(tx *store.Tx, eng *engine, runners []models.Runner, now time.Time) (map[string]bool, error) {
 	down := map[string]bool{}
 	for _, r := range runners {
 		if RunnerStatus(r, now) != RunnerOffline {

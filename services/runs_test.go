@@ -153,8 +153,9 @@ func TestRunnersAndSpecsFromChiefEvents(t *testing.T) {
 	}
 	r.at("2026-03-04T10:05:00Z")
 	r.tick()
-	// no MISSED for a job that no longer exists (the silent runner itself is reported)
-	r.wantAlerts("RUNNER_DOWN ERROR runner:r1:RUNNER_DOWN OPEN")
+	// no MISSED for a job that no longer exists; the silent runner is not reported yet either:
+	// this is the evaluator's first pass, which waits for replays first
+	r.wantAlerts()
 	if h := JobHealth(b, DefaultPollInterval, r.now); h != HealthRetired {
 		t.Fatalf("health of a retired job: %s", h)
 	}
@@ -237,4 +238,50 @@ func TestHungRun(t *testing.T) {
 	if run := r.run("etl:1"); run.Status != models.RunSucceeded {
 		t.Fatalf("run after it ended: %+v", run)
 	}
+}
+
+// TestReconcilingAfterMonitorOutage: after the monitor was down, the evaluator's first passes
+// wait until the silent runner is online again, so a run it replays from its spool counts
+// before anything is judged late; a job that really missed its run is then reported, and a
+// runner that never comes back is reported once the bound has passed.
+func TestReconcilingAfterMonitorOutage(t *testing.T) {
+	r := newRig(t).at("2026-03-04T10:00:00Z")
+	beat := func(at string) telemetry.Event {
+		return ev(telemetry.EventChiefHeartbeat, "", at, `{"runner_id":"r1","host":"box","pid":1,"mode":"daemon","ping_interval_seconds":15}`)
+	}
+	next := func(job, at, nextAt string) telemetry.Event {
+		return ev(telemetry.EventJobNextScheduled, job, at, `{"next_run_at":"`+nextAt+`"}`)
+	}
+	r.ingest(beat("2026-03-04T10:00:00Z"),
+		ev(telemetry.EventChiefConfig, "", "2026-03-04T10:00:00Z", `{"runner_id":"r1","config_hash":"h","parts":1,"part":1,"jobs":[{"name":"ran"},{"name":"skipped"}]}`),
+		next("ran", "2026-03-04T10:00:00Z", "2026-03-04T10:05:00+00:00"), next("skipped", "2026-03-04T10:00:00Z", "2026-03-04T10:05:00+00:00"))
+	// The monitor was down from 10:00 to 10:20; it starts again.
+	r.at("2026-03-04T10:20:00Z")
+	if st := r.tick(); !st.Reconciling {
+		t.Fatalf("first pass after the outage: %+v", st)
+	}
+	status := NewStatus(r.st)
+	status.SetReconciler(r.eval.Reconciler())
+	if ok, since := status.Reconciling(); !ok || !since.Equal(r.now) {
+		t.Fatalf("the banner's state: %v %s", ok, since)
+	}
+	r.wantAlerts()
+	// The runner's spool replays: "ran" ran at 10:05; then a fresh heartbeat.
+	r.ingest(ev(telemetry.EventJobStarted, "ran", "2026-03-04T10:05:01Z", ""), next("ran", "2026-03-04T10:05:02Z", "2026-03-04T10:30:00+00:00"))
+	r.at("2026-03-04T10:20:30Z")
+	r.ingest(beat("2026-03-04T10:20:30Z"))
+	if st := r.tick(); st.Reconciling {
+		t.Fatalf("the runner is online again: %+v", st)
+	}
+	r.wantAlerts("MISSED WARN skipped:MISSED OPEN")
+
+	// A runner that never comes back is reported once the bound has passed.
+	r2 := newRig(t).at("2026-03-04T10:00:00Z")
+	r2.ingest(beat("2026-03-04T10:00:00Z"))
+	r2.at("2026-03-04T10:20:00Z")
+	r2.tick()
+	r2.wantAlerts()
+	r2.at("2026-03-04T10:25:01Z")
+	r2.tick()
+	r2.wantAlerts("RUNNER_DOWN ERROR runner:r1:RUNNER_DOWN OPEN")
 }

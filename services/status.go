@@ -11,8 +11,20 @@ import (
 
 // Status answers the read-side views: summary, jobs and one job.
 type Status struct {
-	st  *store.Store
-	now func() time.Time
+	st    *store.Store
+	now   func() time.Time
+	recon *Reconciler
+}
+
+// SetReconciler shares the evaluator's reconciling state, for Reconciling.
+func (s *Status) SetReconciler(r *Reconciler) { s.recon = r }
+
+// Reconciling reports whether the evaluator waits for runners to replay, and since when.
+func (s *Status) Reconciling() (bool, time.Time) {
+	if s.recon == nil {
+		return false, time.Time{}
+	}
+	return s.recon.Reconciling()
 }
 
 // NewStatus returns the status views over st.

@@ -25,6 +25,9 @@ type Chrome struct {
 	AssetVersion string
 	// Now is the request time, used for relative times and chart windows.
 	Now time.Time
+	// ReconcilingSince is set while the evaluator waits for runners to replay what they
+	// spooled: nothing is reported late meanwhile.
+	ReconcilingSince *string
 }
 
 // Count is one group of a count by key (status, alert type).

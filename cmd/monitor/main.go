@@ -279,6 +279,7 @@ func serve(ctx context.Context, cfg *Config, log *slog.Logger) error {
 	var loops sync.WaitGroup
 	holder := instanceID()
 	eval := services.NewEvaluator(writer, log, time.Duration(cfg.EvaluatorInterval)*time.Second, holder)
+	status.SetReconciler(eval.Reconciler())
 	ret := services.NewRetention(writer, log, cfg.RetentionDays, time.Duration(cfg.RetentionInterval)*time.Second, holder)
 	eval.SetStorageHealth(storage)
 	ret.SetStorageHealth(storage)

@@ -26,13 +26,13 @@ func TestFailingRunIsTheAnswer(t *testing.T) {
 	p := r.do("GET", "/jobs", nil)
 	row := p.doc.Find(`[data-testid="job-row"][data-job="etl"]`)
 	if row.Find(`[data-testid="health"]`).Text() != "FAILING" ||
-		row.Find(`[data-testid="job-error"]`).Text() != "Traceback (most recent call last):" {
+		row.Find(`[data-testid="job-error"]`).Text() != "KeyError: 'id' <script>" {
 		t.Fatalf("jobs row: %s", p.body)
 	}
 	p = r.do("GET", "/jobs/etl", nil)
 	runRow := p.doc.Find(`[data-testid="job-runs"] [data-testid="run-row"][data-run="etl:7"]`)
 	if runRow.Find(`[data-testid="run-status"]`).Text() != "failed" || !strings.Contains(runRow.Text(), "workers/load.py") ||
-		runRow.Find(`[data-testid="run-error"]`).Text() != "Traceback (most recent call last):" {
+		runRow.Find(`[data-testid="run-error"]`).Text() != "KeyError: 'id' <script>" {
 		t.Fatalf("job runs: %s", p.body)
 	}
 	if href, _ := runRow.Find("a").Attr("href"); href != "/runs/etl:7" {

@@ -751,7 +751,7 @@ func TestFailureMessageSaysWhatHappened(t *testing.T) {
 	if err := json.Unmarshal(hook.bodies[0], &p); err != nil {
 		t.Fatal(err)
 	}
-	if p.Run.FailingScript != "workers/load.py" || p.Run.ExitCode != 3 || p.Run.ErrorLine != "Traceback (most recent call last):" ||
+	if p.Run.FailingScript != "workers/load.py" || p.Run.ExitCode != 3 || p.Run.ErrorLine != "KeyError: 'id'" ||
 		p.Run.DurationMs != 2000 || p.RunURL != "https://mon.example.org/runs/load:9" {
 		t.Fatalf("payload: %s", hook.bodies[0])
 	}
@@ -761,8 +761,8 @@ func TestFailureMessageSaysWhatHappened(t *testing.T) {
 	}
 	run, _ := r.st.Run(context.Background(), "load:9")
 	text := delivery.EmailText(delivery.Message{Alert: alerts[0], Run: run, RunURL: p.RunURL})
-	for _, want := range []string{"Failing script: workers/load.py (exit code 3)", "Error: Traceback (most recent call last):",
-		"Last error line: KeyError: 'id'", "Run duration: 2.0 s", "Run: https://mon.example.org/runs/load:9"} {
+	for _, want := range []string{"Failing script: workers/load.py (exit code 3)", "Error: KeyError: 'id'",
+		"First error line: Traceback (most recent call last):", "Run duration: 2.0 s", "Run: https://mon.example.org/runs/load:9"} {
 		if !strings.Contains(text, want) {
 			t.Errorf("e-mail text lacks %q:\n%s", want, text)
 		}

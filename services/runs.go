@@ -133,7 +133,7 @@ func scriptCompleted(r *models.Run, ev *models.TelemetryEvent, meta map[string]j
 	stderr := firstOf(meta, telemetry.MetaStderrTail, telemetry.MetaStderrPreview)
 	stdout := firstOf(meta, telemetry.MetaStdoutTail, telemetry.MetaStdoutPreview)
 	r.StderrTail, r.StdoutTail = optional(stderr), optional(stdout)
-	line := firstLine(stderr)
+	line := errorLine(stderr)
 	if line == "" && s.Error != nil {
 		line = "script " + *s.Error
 	}
@@ -206,6 +206,31 @@ func firstOf(meta map[string]json.RawMessage, keys ...string) string {
 	for _, k := range keys {
 		if s, ok := metaString(meta, k); ok {
 			return s
+		}
+	}
+	return ""
+}
+
+// errorLine is the line of a script's error output that says what went wrong: its first line
+// with text, except for a Python traceback, whose first line only announces it and whose last
+// line names the exception.
+func errorLine(stderr string) string {
+	first := firstLine(stderr)
+	if !strings.HasPrefix(first, "Traceback (most recent call last)") {
+		return first
+	}
+	if last := lastLine(stderr); last != "" {
+		return last
+	}
+	return first
+}
+
+// lastLine is the last line of s with text on it, trimmed.
+func lastLine(s string) string {
+	lines := strings.Split(s, "\n")
+	for i := len(lines) - 1; i >= 0; i-- {
+		if t := strings.TrimSpace(lines[i]); t != "" {
+			return t
 		}
 	}
 	return ""

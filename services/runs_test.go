@@ -81,7 +81,7 @@ func TestRunRecordsFromEventSequences(t *testing.T) {
 	var scripts []models.RunScript
 	_ = json.Unmarshal([]byte(bad.ScriptsJSON), &scripts)
 	if bad.Status != models.RunFailed || deref(bad.FailingScript) != "b.py" || bad.ExitCode == nil || *bad.ExitCode != 3 ||
-		deref(bad.ErrorLine) != "Traceback (most recent call last):" || len(scripts) != 2 || scripts[1].ExitCode == nil {
+		deref(bad.ErrorLine) != "ValueError: no rows" || len(scripts) != 2 || scripts[1].ExitCode == nil {
 		t.Errorf("failed run: %+v scripts %+v", bad, scripts)
 	}
 	if slow := r.run("slow:1"); slow.Status != models.RunTimedOut || deref(slow.ErrorLine) != "script timeout" {

@@ -67,7 +67,8 @@ func runTrigger(r models.Run) string {
 	return t
 }
 
-// ScriptBar is one script of a run on the run's time axis, in a 600-unit-wide drawing.
+// ScriptBar is one script of a run on the run's time axis, in a 1000-unit-wide drawing whose
+// first 700 units are the run's span (the rest is for the labels).
 type ScriptBar struct {
 	X, Width float64
 	Class    string
@@ -97,8 +98,8 @@ func scriptBars(scripts []models.RunScript) []ScriptBar {
 	span := float64(max(end-start, 1))
 	bars := make([]ScriptBar, len(scripts))
 	for i, s := range scripts {
-		x := float64(times[i][0]-start) / span * 400
-		w := max(float64(times[i][1]-times[i][0])/span*400, 2)
+		x := float64(times[i][0]-start) / span * 700
+		w := max(float64(times[i][1]-times[i][0])/span*700, 2)
 		if times[i][0] == 0 {
 			x, w = 0, 2
 		}

@@ -135,19 +135,45 @@ func seedHistory(t *testing.T, now time.Time) {
 				ev("job.started", "INFO", job, "Job started", start, map[string]any{"runId": job + "-" + strconv.Itoa(h)}),
 				ev("worker.message", "DEBUG", job, "Processed batch", start.Add(time.Second), nil),
 				ev("job.completed", "INFO", job, "Job completed", start.Add(time.Duration(dur)*time.Millisecond),
-					map[string]any{"durationMs": dur, "success": true, "returnCode": 0}))
+					map[string]any{"durationMs": dur, "success": true, "returnCode": 0, "runId": job + "-" + strconv.Itoa(h)}))
 			if h%6 == 0 && i == 1 {
 				events = append(events, ev("worker.message", "WARN", job, "Slow upstream response", start.Add(2*time.Second), nil))
 			}
 		}
 	}
+	fail := map[string]any{"runId": "report-mailer-fail"}
+	with := func(extra map[string]any) map[string]any {
+		out := map[string]any{"runId": "report-mailer-fail"}
+		for k, v := range extra {
+			out[k] = v
+		}
+		return out
+	}
+	runner := map[string]any{"runner_id": "runner-1", "host": "batch-01", "pid": 4242, "version": "1.0", "mode": "daemon",
+		"ping_interval_seconds": 600, "poll_interval_seconds": 10, "config_hash": "abc"}
+	spec := func(name, text string) map[string]any {
+		return map[string]any{"name": name, "enabled": true, "schedule_text": text, "scripts": []any{}}
+	}
 	events = append(events,
-		ev("job.started", "INFO", "report-mailer", "Job started", now.Add(-10*time.Minute), nil),
+		ev("chief.config", "INFO", "", "Configuration loaded: 3 jobs", now.Add(-11*time.Minute), map[string]any{"metadata": map[string]any{
+			"runner_id": "runner-1", "host": "batch-01", "mode": "daemon", "config_hash": "abc", "parts": 1, "part": 1,
+			"jobs": []any{spec("nightly-backup", "Runs daily at 02:00 (UTC)"), spec("sample-etl-pipeline", "Runs every hour"),
+				spec("report-mailer", "Runs every hour at :50")}}}),
+		ev("job.started", "INFO", "report-mailer", "Job started", now.Add(-10*time.Minute), with(map[string]any{"metadata": map[string]any{"trigger": "schedule", "runner_id": "runner-1"}})),
+		ev("script.started", "INFO", "report-mailer", "Script started: workers/render.py", now.Add(-10*time.Minute), with(map[string]any{"scriptPath": "workers/render.py"})),
+		ev("script.completed", "INFO", "report-mailer", "Script completed: workers/render.py", now.Add(-9*time.Minute-50*time.Second),
+			with(map[string]any{"scriptPath": "workers/render.py", "success": true, "returnCode": 0, "durationMs": 10000})),
+		ev("script.started", "INFO", "report-mailer", "Script started: workers/send.py", now.Add(-9*time.Minute-50*time.Second), with(map[string]any{"scriptPath": "workers/send.py"})),
+		ev("worker.message", "WARN", "report-mailer", "Retrying the SMTP relay", now.Add(-9*time.Minute-30*time.Second), fail),
+		ev("script.completed", "ERROR", "report-mailer", "Script failed: workers/send.py (code=2)", now.Add(-9*time.Minute),
+			with(map[string]any{"scriptPath": "workers/send.py", "success": false, "returnCode": 2, "durationMs": 50000,
+				"metadata": map[string]any{"stderr_tail": "Traceback (most recent call last):\n  File \"send.py\", line 41, in <module>\n" +
+					"smtplib.SMTPConnectError: (421, 'relay.example.org refused the connection')\n", "stdout_tail": "rendering 12 reports\nsending\n"}})),
 		ev("job.failed", "ERROR", "report-mailer", "SMTP relay refused the connection", now.Add(-9*time.Minute),
-			map[string]any{"durationMs": 42000, "success": false, "returnCode": 2}),
+			with(map[string]any{"durationMs": 60000, "success": false, "returnCode": 2})),
 		ev("job.next_scheduled", "INFO", "nightly-backup", "Next run scheduled", now.Add(-time.Minute),
 			map[string]any{"metadata": map[string]any{"next_run_at": now.Add(6 * time.Hour).UTC().Format(time.RFC3339)}}),
-		ev("chief.heartbeat", "DEBUG", "", "Chief heartbeat", now, map[string]any{"metadata": map[string]any{"ping_interval_seconds": 600}}),
+		ev("chief.heartbeat", "DEBUG", "", "Chief heartbeat", now, map[string]any{"metadata": runner}),
 	)
 	ingest(t, events...)
 }
@@ -312,6 +338,7 @@ func TestDashboardInBrowser(t *testing.T) {
 		{"overview", "/", `[data-testid="events-per-hour-svg"]`},
 		{"jobs", "/jobs", `[data-testid="job-row"]`},
 		{"job-detail", "/jobs/report-mailer", `[data-testid="run-durations-svg"]`},
+		{"run", "/runs/report-mailer-fail", `[data-testid="script-timeline"]`},
 		{"events", "/events", `[data-testid="event-row"]`},
 		{"settings", "/settings", `[data-testid="settings-form"]`},
 		{"not-found", "/no-such-page", `[data-testid="not-found"]`},
@@ -321,6 +348,24 @@ func TestDashboardInBrowser(t *testing.T) {
 	}
 	if got := text(t, ctx, `[data-testid="not-found"] h1`); got != "Page not found" {
 		t.Errorf("404 page: got %q", got)
+	}
+	// The answer first: the failing job, its error line and its run.
+	must(t, "jobs", chromedp.Do(ctx, chromedp.Navigate(mon.base+"/jobs"), chromedp.WaitVisible(css(`[data-testid="job-row"]`))))
+	if got := text(t, ctx, `[data-testid="job-row"][data-job="report-mailer"] [data-testid="health"]`); got != "FAILING" {
+		t.Errorf("report-mailer health: got %q", got)
+	}
+	if got := text(t, ctx, `[data-testid="job-row"][data-job="report-mailer"] [data-testid="job-error"]`); got != "smtplib.SMTPConnectError: (421, 'relay.example.org refused the connection')" {
+		t.Errorf("report-mailer error line: got %q", got)
+	}
+	if got := text(t, ctx, `[data-testid="job-row"][data-job="report-mailer"] [data-testid="job-owner"]`); got != "on batch-01" {
+		t.Errorf("report-mailer owner: got %q", got)
+	}
+	must(t, "run page", chromedp.Do(ctx, chromedp.Navigate(mon.base+"/runs/report-mailer-fail"), chromedp.WaitVisible(css(`[data-testid="run-stderr"]`))))
+	if n := eval[int](t, ctx, `document.querySelectorAll('[data-testid="script-timeline"] rect').length`); n != 2 {
+		t.Errorf("script bars: got %d, want 2", n)
+	}
+	if got := text(t, ctx, `[data-testid="run-error"]`); got != "smtplib.SMTPConnectError: (421, 'relay.example.org refused the connection')" {
+		t.Errorf("run error: got %q", got)
 	}
 
 	// Sign out: back to /login, and the pages are closed again.

@@ -23,11 +23,16 @@ func RunFacts(r *models.Run, runURL string) [][2]string {
 		}
 		out = append(out, [2]string{"Failing script", script})
 	}
-	first, last := errorLines(r)
-	if first != "" {
-		out = append(out, [2]string{"Error", first})
+	first, last := stderrEnds(r)
+	errLine := ""
+	if r.ErrorLine != nil {
+		errLine = *r.ErrorLine
+		out = append(out, [2]string{"Error", errLine})
 	}
-	if last != "" && last != first {
+	if first != "" && first != errLine {
+		out = append(out, [2]string{"First error line", first})
+	}
+	if last != "" && last != errLine && last != first {
 		out = append(out, [2]string{"Last error line", last})
 	}
 	if r.DurationMs != nil {
@@ -40,22 +45,21 @@ func RunFacts(r *models.Run, runURL string) [][2]string {
 	return out
 }
 
-// errorLines are the first and last lines of the failing script's error output (the first
-// line as the run records it).
-func errorLines(r *models.Run) (first, last string) {
-	if r.ErrorLine != nil {
-		first = *r.ErrorLine
-	}
+// stderrEnds are the first and last lines with text of the failing script's error output.
+func stderrEnds(r *models.Run) (first, last string) {
 	if r.StderrTail == nil {
-		return first, ""
+		return "", ""
 	}
-	lines := strings.Split(strings.TrimSpace(*r.StderrTail), "\n")
-	for i := len(lines) - 1; i >= 0; i-- {
-		if t := strings.TrimSpace(lines[i]); t != "" {
-			return first, truncate(t, 500)
+	var lines []string
+	for _, l := range strings.Split(*r.StderrTail, "\n") {
+		if t := strings.TrimSpace(l); t != "" {
+			lines = append(lines, t)
 		}
 	}
-	return first, ""
+	if len(lines) == 0 {
+		return "", ""
+	}
+	return truncate(lines[0], 500), truncate(lines[len(lines)-1], 500)
 }
 
 // runText is RunFacts as plain-text lines, or "" when there is no run.

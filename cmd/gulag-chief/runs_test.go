@@ -1,7 +1,6 @@
 package main
 
 import (
-	"bytes"
 	"crypto/sha256"
 	"encoding/hex"
 	"fmt"
@@ -9,29 +8,12 @@ import (
 	"os/exec"
 	"path/filepath"
 	"strings"
-	"sync"
 	"syscall"
 	"testing"
 	"time"
+
+	"github.com/gulag/chief-monitor/internal/testutil"
 )
-
-// lockedBuffer collects a running daemon's output.
-type lockedBuffer struct {
-	mu  sync.Mutex
-	buf bytes.Buffer
-}
-
-func (b *lockedBuffer) Write(p []byte) (int, error) {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.buf.Write(p)
-}
-
-func (b *lockedBuffer) String() string {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.buf.String()
-}
 
 // waitFor polls cond every 20 ms for up to 10 s.
 func waitFor(t *testing.T, what string, cond func() bool) {
@@ -156,7 +138,7 @@ func TestDaemonReloadsOnSIGHUP(t *testing.T) {
 	monitor := fmt.Sprintf("monitor: {enabled: true, endpoint: %q, heartbeat_seconds: 60, buffer: {flush_interval_ms: 50}}\n", mon.URL)
 	p.config(monitor, "  - name: a\n    schedule: {frequency: daily, time: \"09:00\"}\n    scripts: [{path: scripts/ok.sh}]\n")
 	cmd := p.cmd(nil, "daemon", "--poll-seconds", "1", "--run-on-start", "--log-file", "-")
-	out := &lockedBuffer{}
+	out := &testutil.SyncBuffer{}
 	cmd.Stdout, cmd.Stderr = out, out
 	if err := cmd.Start(); err != nil {
 		t.Fatal(err)

@@ -6,8 +6,6 @@ import (
 	"io"
 	"net"
 	"net/http"
-	"os"
-	"os/exec"
 	"path/filepath"
 	"strings"
 	"sync"
@@ -90,44 +88,18 @@ func TestKilledDaemonIsOneRunnerDown(t *testing.T) {
 		t.Fatalf("e-mail settings: %v %v", res, err)
 	}
 
-	dir := t.TempDir()
-	write := func(rel, body string) {
-		if err := os.WriteFile(filepath.Join(dir, rel), []byte(body), 0o755); err != nil {
-			t.Fatal(err)
-		}
-	}
-	write("fail.sh", "#!/bin/sh\necho 'ERROR: table customers is missing' >&2\nexit 4\n")
-	write("slow.sh", "#!/bin/sh\nsleep 120\n")
-	write("chief.yaml", fmt.Sprintf(`monitor:
-  enabled: true
-  endpoint: %s
-  api_key: %s
-  heartbeat_seconds: 1
-  buffer: {flush_interval_ms: 200}
-jobs:
-  - name: broken
-    schedule: {frequency: daily, time: "03:00"}
-    scripts: [{path: fail.sh}]
-  - name: slow
-    schedule: {frequency: daily, time: "04:00"}
-    scripts: [{path: slow.sh}]
-`, mon.Base, apiKey))
+	dir := chiefProject(t, mon.Base, map[string]string{
+		"fail.sh": "#!/bin/sh\necho 'ERROR: table customers is missing' >&2\nexit 4\n",
+		"slow.sh": "#!/bin/sh\nsleep 120\n"},
+		"  - name: broken\n    schedule: {frequency: daily, time: \"03:00\"}\n    scripts: [{path: fail.sh}]\n"+
+			"  - name: slow\n    schedule: {frequency: daily, time: \"04:00\"}\n    scripts: [{path: slow.sh}]\n")
 	var dlog bytes.Buffer
-	startDaemon := func(args ...string) *exec.Cmd {
-		d := exec.Command(chiefBin, append([]string{"daemon", "--config", "chief.yaml", "--poll-seconds", "1"}, args...)...)
-		d.Dir, d.Stdout, d.Stderr = dir, &dlog, &dlog
-		if err := d.Start(); err != nil {
-			t.Fatal(err)
-		}
-		t.Cleanup(func() { _ = d.Process.Kill(); _ = d.Wait() })
-		return d
-	}
 	defer func() {
 		if t.Failed() {
 			t.Logf("daemon log:\n%s\nmonitor log:\n%s", dlog.String(), mon.Logs.String())
 		}
 	}()
-	daemon := startDaemon("--run-on-start")
+	daemon := startDaemon(t, dir, &dlog, "--run-on-start")
 
 	waitFor(t, 60*time.Second, "the FAILURE e-mail with the error line and the run link", func() (bool, string) {
 		return sink.find("FAILURE broken", "Error: ERROR: table customers is missing", "(exit code 4)", "/runs/") != "", ""
@@ -152,7 +124,7 @@ jobs:
 		}
 		return len(alerts.Alerts) == 1 && alerts.Alerts[0].Status == "OPEN", fmt.Sprint(alerts)
 	})
-	startDaemon()
+	startDaemon(t, dir, &dlog)
 	waitFor(t, 30*time.Second, "RUNNER_DOWN closed by the restarted daemon", func() (bool, string) {
 		if err := getJSON(mon.Base+"/v1/alerts?alertType=RUNNER_DOWN", &alerts); err != nil {
 			return false, err.Error()

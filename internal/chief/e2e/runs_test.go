@@ -19,35 +19,12 @@ import (
 func TestFailingRunThroughRealDaemon(t *testing.T) {
 	port := testutil.FreePort(t)
 	mon := startMonitor(t, port, filepath.Join(t.TempDir(), "m.sqlite"))
-	dir := t.TempDir()
-	write := func(rel, body string) {
-		if err := os.WriteFile(filepath.Join(dir, rel), []byte(body), 0o755); err != nil {
-			t.Fatal(err)
-		}
-	}
-	write("ok.sh", "#!/bin/sh\necho fine\n")
-	write("fail.sh", "#!/bin/sh\necho 'loading rows'\necho 'ERROR: table customers is missing' >&2\necho 'see the log' >&2\nexit 4\n")
-	write("chief.yaml", fmt.Sprintf(`monitor:
-  enabled: true
-  endpoint: %s
-  api_key: %s
-  heartbeat_seconds: 1
-  buffer: {flush_interval_ms: 200}
-jobs:
-  - name: nightly-load
-    schedule: {frequency: daily, time: "03:00"}
-    scripts: [{path: ok.sh}, {path: fail.sh}]
-`, mon.Base, apiKey))
-	daemon := exec.Command(chiefBin, "daemon", "--config", "chief.yaml", "--poll-seconds", "1", "--run-on-start")
-	daemon.Dir = dir
+	dir := chiefProject(t, mon.Base, map[string]string{"ok.sh": "#!/bin/sh\necho fine\n",
+		"fail.sh": "#!/bin/sh\necho 'loading rows'\necho 'ERROR: table customers is missing' >&2\necho 'see the log' >&2\nexit 4\n"},
+		"  - name: nightly-load\n    schedule: {frequency: daily, time: \"03:00\"}\n    scripts: [{path: ok.sh}, {path: fail.sh}]\n")
 	var dlog bytes.Buffer
-	daemon.Stdout, daemon.Stderr = &dlog, &dlog
-	if err := daemon.Start(); err != nil {
-		t.Fatal(err)
-	}
+	startDaemon(t, dir, &dlog, "--run-on-start")
 	defer func() {
-		_ = daemon.Process.Kill()
-		_ = daemon.Wait()
 		if t.Failed() {
 			t.Logf("daemon log:\n%s\nmonitor log:\n%s", dlog.String(), mon.Logs.String())
 		}
@@ -111,4 +88,35 @@ jobs:
 		!strings.Contains(detail.Spec[0].Spec.ScheduleText, "03:00") || detail.Spec[0].Spec.Cron != "0 3 * * *" {
 		t.Fatalf("spec: %+v %v", detail, err)
 	}
+}
+
+// chiefProject is a temp dir with the given executable scripts and a chief.yaml that sends to
+// the monitor at base with a 1 s heartbeat and a fast flush, followed by jobs (YAML list items).
+func chiefProject(t *testing.T, base string, scripts map[string]string, jobs string) string {
+	t.Helper()
+	dir := t.TempDir()
+	for name, body := range scripts {
+		if err := os.WriteFile(filepath.Join(dir, name), []byte(body), 0o755); err != nil {
+			t.Fatal(err)
+		}
+	}
+	cfg := fmt.Sprintf("monitor:\n  enabled: true\n  endpoint: %s\n  api_key: %s\n  heartbeat_seconds: 1\n"+
+		"  buffer: {flush_interval_ms: 200}\njobs:\n%s", base, apiKey, jobs)
+	if err := os.WriteFile(filepath.Join(dir, "chief.yaml"), []byte(cfg), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	return dir
+}
+
+// startDaemon starts `gulag-chief daemon` in dir, polling every second, its output in out; it
+// is killed at cleanup.
+func startDaemon(t *testing.T, dir string, out *bytes.Buffer, args ...string) *exec.Cmd {
+	t.Helper()
+	d := exec.Command(chiefBin, append([]string{"daemon", "--config", "chief.yaml", "--poll-seconds", "1"}, args...)...)
+	d.Dir, d.Stdout, d.Stderr = dir, out, out
+	if err := d.Start(); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { _ = d.Process.Kill(); _ = d.Wait() })
+	return d
 }

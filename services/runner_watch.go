@@ -98,12 +98,11 @@ func (e *engine) missedJobs(runnerID string, sinceMs int64) ([]string, error) {
 	}
 	missed := []string{}
 	for _, job := range jobs {
-		ce, err := e.check(job, CheckPatch{})
+		ce, err := e.existingCheck(job)
 		if err != nil {
 			return nil, err
 		}
-		if ce.isNew {
-			delete(e.checks, job)
+		if ce == nil {
 			continue
 		}
 		c := ce.c

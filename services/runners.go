@@ -120,16 +120,9 @@ func runnerName(r *models.Runner) string {
 // retire stops expecting runs of a job no runner declares any more: its check is kept and
 // shown, its open MISSED alert closes, and the evaluator no longer watches it.
 func (e *engine) retire(job, reason string) error {
-	ce, err := e.check(job, CheckPatch{})
-	if err != nil {
-		return err
-	}
-	if ce.isNew { // no check to retire: the job never reported
-		delete(e.checks, job)
-		return nil
-	}
-	if ce.c.RetiredAt != nil {
-		return nil
+	ce, err := e.existingCheck(job)
+	if err != nil || ce == nil || ce.c.RetiredAt != nil {
+		return err // no check to retire (the job never reported), or retired already
 	}
 	ce.c.RetiredAt, ce.c.RetiredReason, ce.c.UpdatedAt, ce.dirty = ptr(e.nowStr), &reason, e.nowStr, true
 	_, err = e.tx.CloseOpenAlerts(job, models.AlertMissed, e.nowStr, models.CloseAutoRetired)
@@ -138,16 +131,26 @@ func (e *engine) retire(job, reason string) error {
 
 // unretire expects runs of a job a configuration declares again.
 func (e *engine) unretire(job string) error {
-	ce, err := e.check(job, CheckPatch{})
-	if err != nil {
+	ce, err := e.existingCheck(job)
+	if err != nil || ce == nil {
 		return err
-	}
-	if ce.isNew {
-		delete(e.checks, job)
-		return nil
 	}
 	if ce.c.RetiredAt != nil {
 		ce.c.RetiredAt, ce.c.RetiredReason, ce.c.UpdatedAt, ce.dirty = nil, nil, e.nowStr, true
 	}
 	return nil
+}
+
+// existingCheck is the job's check entry, or nil when the job has no check (none is made).
+func (e *engine) existingCheck(job string) (*checkEntry, error) {
+	_, known := e.checks[job]
+	ce, err := e.check(job, CheckPatch{})
+	if err != nil {
+		return nil, err
+	}
+	if ce.isNew && !known {
+		delete(e.checks, job) // made by the lookup itself: the job has no check
+		return nil, nil
+	}
+	return ce, nil
 }

@@ -285,3 +285,28 @@ func TestReconcilingAfterMonitorOutage(t *testing.T) {
 	r2.tick()
 	r2.wantAlerts("RUNNER_DOWN ERROR runner:r1:RUNNER_DOWN OPEN")
 }
+
+// TestTwoRunnersDisagreeAboutAJob: a job that two runners declare with different specs is
+// shown as a conflict, with the spec of the runner seen last.
+func TestTwoRunnersDisagreeAboutAJob(t *testing.T) {
+	r := newRig(t).at("2026-03-04T10:00:05Z")
+	cfg := func(runner, at, text string) telemetry.Event {
+		return ev(telemetry.EventChiefConfig, "", at, `{"runner_id":"`+runner+`","host":"`+runner+`","config_hash":"h-`+runner+
+			`","parts":1,"part":1,"jobs":[{"name":"etl","schedule_text":"`+text+`"}]}`)
+	}
+	r.ingest(ev(telemetry.EventJobStarted, "etl", "2026-03-04T10:00:00Z", ""),
+		cfg("one", "2026-03-04T10:00:01Z", "every minute"), cfg("two", "2026-03-04T10:00:02Z", "every hour"))
+	st := NewStatus(r.st)
+	st.SetClock(func() time.Time { return r.now })
+	jobs, err := st.Jobs(context.Background())
+	if err != nil || len(jobs) != 1 || jobs[0].Spec == nil {
+		t.Fatalf("jobs: %+v %v", jobs, err)
+	}
+	if s := jobs[0].Spec; !s.Conflict || s.ScheduleText != "every hour" || s.Runner == nil || s.Runner.ID != "two" {
+		t.Fatalf("spec: %+v", s)
+	}
+	r.ingest(cfg("one", "2026-03-04T10:00:03Z", "every hour"))
+	if jobs, _ := st.Jobs(context.Background()); jobs[0].Spec.Conflict {
+		t.Fatalf("the runners agree again, still a conflict")
+	}
+}

@@ -120,6 +120,9 @@ type CheckState struct {
 	// check is kept and shown, but no run is expected of it.
 	RetiredAt     *string `gorm:"column:retired_at"`
 	RetiredReason *string `gorm:"column:retired_reason"`
+	// LastRunID and LastRunMs are the job's newest run, by when it started.
+	LastRunID *string `gorm:"column:last_run_id"`
+	LastRunMs *int64  `gorm:"column:last_run_ms"`
 }
 
 // TableName maps the struct to the reference table name.

@@ -164,7 +164,8 @@ func checkEqual(a, b models.CheckState) bool {
 		eqI(a.ExpectedNextMs, b.ExpectedNextMs) && eqS(a.SatisfiedExpectedAt, b.SatisfiedExpectedAt) &&
 		eqI(a.LastHeartbeatMs, b.LastHeartbeatMs) && eqI(a.LastSuccessMs, b.LastSuccessMs) &&
 		eqI(a.LastFailureMs, b.LastFailureMs) && eqI(a.LatestEventID, b.LatestEventID) && eqI(a.LatestEventMs, b.LatestEventMs) &&
-		eqS(a.RetiredAt, b.RetiredAt) && eqS(a.RetiredReason, b.RetiredReason)
+		eqS(a.RetiredAt, b.RetiredAt) && eqS(a.RetiredReason, b.RetiredReason) &&
+		eqS(a.LastRunID, b.LastRunID) && eqI(a.LastRunMs, b.LastRunMs)
 }
 
 func isHeartbeat(eventType string) bool {

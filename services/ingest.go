@@ -135,7 +135,7 @@ func (w *Writer) applyGroup(group []work) error {
 				return err
 			}
 		}
-		runs, err := loadRuns(tx, group, eng.nowStr)
+		runs, err := loadRuns(tx, eng, group)
 		if err != nil {
 			return err
 		}

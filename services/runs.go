@@ -18,6 +18,7 @@ const errorLineBytes = 500
 // runBook holds the runs a group's events touch.
 type runBook struct {
 	tx      *store.Tx
+	eng     *engine
 	now     string
 	runs    map[string]*models.Run
 	changed map[string]bool
@@ -37,7 +38,7 @@ func isRunEvent(ev *models.TelemetryEvent) bool {
 }
 
 // loadRuns reads the stored runs that the group's events touch.
-func loadRuns(tx *store.Tx, group []work, now string) (*runBook, error) {
+func loadRuns(tx *store.Tx, eng *engine, group []work) (*runBook, error) {
 	var ids []string
 	seen := map[string]bool{}
 	for _, wk := range group {
@@ -53,7 +54,7 @@ func loadRuns(tx *store.Tx, group []work, now string) (*runBook, error) {
 	if err != nil {
 		return nil, err
 	}
-	return &runBook{tx: tx, now: now, runs: runs, changed: map[string]bool{}}, nil
+	return &runBook{tx: tx, eng: eng, now: eng.nowStr, runs: runs, changed: map[string]bool{}}, nil
 }
 
 // apply changes the event's run by the event.
@@ -82,6 +83,19 @@ func (b *runBook) apply(ev *models.TelemetryEvent, meta map[string]json.RawMessa
 		jobFinished(r, ev)
 	case telemetry.EventOverlapSkipped:
 		r.Status, r.FinishedAt, r.FinishedMs = models.RunSkipped, ptr(ev.EventAt), ptr(ev.EventAtMs)
+	}
+	b.noteLastRun(r)
+}
+
+// noteLastRun makes r its job's last run when it is the newest; the engine has the job's check
+// entry, as it applied the same event first.
+func (b *runBook) noteLastRun(r *models.Run) {
+	ce, ok := b.eng.checks[r.JobName]
+	if !ok || (ce.c.LastRunMs != nil && *ce.c.LastRunMs > r.SortMs) {
+		return
+	}
+	if ce.c.LastRunID == nil || *ce.c.LastRunID != r.RunID || *ce.c.LastRunMs != r.SortMs {
+		ce.c.LastRunID, ce.c.LastRunMs, ce.dirty = ptr(r.RunID), ptr(r.SortMs), true
 	}
 }
 

@@ -116,18 +116,13 @@ func toCounts(in []store.StatusCount) []Count {
 // runner's configuration says of it.
 type JobRow struct {
 	store.CheckLatest
-	Health  Health
-	LastRun *models.Run
-	Spec    *JobSpec
+	Health Health
+	Spec   *JobSpec
 }
 
 // Jobs lists every check by name with its latest event, health, last run and spec.
 func (s *Status) Jobs(ctx context.Context) ([]JobRow, error) {
 	checks, err := s.st.ChecksWithLatest(ctx)
-	if err != nil {
-		return nil, err
-	}
-	last, err := s.st.LastRuns(ctx)
 	if err != nil {
 		return nil, err
 	}
@@ -139,9 +134,6 @@ func (s *Status) Jobs(ctx context.Context) ([]JobRow, error) {
 	out := make([]JobRow, len(checks))
 	for i, c := range checks {
 		out[i] = JobRow{CheckLatest: c, Spec: specs[c.Check.JobName]}
-		if r, ok := last[c.Check.JobName]; ok {
-			out[i].LastRun = &r
-		}
 		out[i].Health = JobHealth(c.Check, out[i].Spec.PollInterval(), now)
 	}
 	return out, nil

@@ -136,10 +136,11 @@ func (s *Store) Check(ctx context.Context, job string) (*models.CheckState, erro
 	return &out[0], nil
 }
 
-// CheckLatest is a check with the summary of its latest event (nil when it has none).
+// CheckLatest is a check with its latest event and its last run (nil when it has none).
 type CheckLatest struct {
-	Check  models.CheckState
-	Latest *models.TelemetryEvent
+	Check   models.CheckState
+	Latest  *models.TelemetryEvent
+	LastRun *models.Run
 }
 
 // checkLatestRow is a row of ChecksWithLatest: the check, then its latest event's columns
@@ -147,24 +148,35 @@ type CheckLatest struct {
 type checkLatestRow struct {
 	models.CheckState `gorm:"embedded"`
 	Latest            models.TelemetryEvent `gorm:"embedded;embeddedPrefix:e_"`
+	LastRun           models.Run            `gorm:"embedded;embeddedPrefix:r_"`
 }
 
-// latestColumns selects every column of the latest event e as e_<column>.
-var latestColumns = func() string {
-	cols := strings.Split("id, "+eventColumns, ",")
-	for i, c := range cols {
-		c = strings.TrimSpace(c)
-		cols[i] = "e." + c + " AS e_" + c
-	}
-	return strings.Join(cols, ", ")
-}()
+// latestColumns selects every column of the latest event e as e_<column>, and of the last run
+// r as r_<column>.
+var latestColumns = prefixed("e", "id, "+eventColumns) + ", " + prefixed("r", runColumns)
 
-// ChecksWithLatest lists every check by job name (byte order) with its latest event, in one
-// query.
+// runColumns are the columns of runs.
+const runColumns = `run_id, job_name, runner_id, trigger, attempt, max_attempts, scheduled_for, started_at, started_ms,
+	finished_at, finished_ms, duration_ms, status, failing_script, exit_code, error_line, stderr_tail, stdout_tail,
+	scripts_json, sort_ms, updated_at`
+
+// prefixed selects each of cols of the table alias as alias_<column>.
+func prefixed(alias, cols string) string {
+	list := strings.Split(cols, ",")
+	for i, c := range list {
+		c = strings.TrimSpace(c)
+		list[i] = alias + "." + c + " AS " + alias + "_" + c
+	}
+	return strings.Join(list, ", ")
+}
+
+// ChecksWithLatest lists every check by job name (byte order) with its latest event and its
+// last run, in one query.
 func (s *Store) ChecksWithLatest(ctx context.Context) ([]CheckLatest, error) {
 	var rows []checkLatestRow
 	err := s.db.WithContext(ctx).Table("check_states AS c").Select("c.*, " + latestColumns).
 		Joins("LEFT JOIN telemetry_events AS e ON e.id = c.latest_event_id").
+		Joins("LEFT JOIN runs AS r ON r.run_id = c.last_run_id").
 		Order(s.dialect.byteOrder("c.job_name")).Scan(&rows).Error
 	if err != nil {
 		return nil, wrap("checks with latest events", err)
@@ -174,6 +186,9 @@ func (s *Store) ChecksWithLatest(ctx context.Context) ([]CheckLatest, error) {
 		out[i].Check = rows[i].CheckState
 		if rows[i].Latest.ID != 0 {
 			out[i].Latest = &rows[i].Latest
+		}
+		if rows[i].LastRun.RunID != "" {
+			out[i].LastRun = &rows[i].LastRun
 		}
 	}
 	return out, nil

@@ -47,8 +47,7 @@ func gormConfig() *gorm.Config {
 // and SQLite's own automatic checkpoint (every 1,000 pages) keeps the WAL small. Page caches
 // are per connection: the writer keeps 2 MB, as appends revisit the same index pages, each
 // reader 1 MB.
-var sqlitePragmas = []string{"busy_timeout(10000)", "journal_mode(WAL)", "synchronous(NORMAL)",
-	"foreign_keys(1)", "temp_store(MEMORY)"}
+var sqlitePragmas = []string{"busy_timeout(10000)", "journal_mode(WAL)", "synchronous(NORMAL)", "foreign_keys(1)"}
 
 // sqliteDSN is the driver's name for the file at path with the pragmas and extra settings.
 func sqliteDSN(path string, extra ...string) string {

@@ -88,22 +88,6 @@ func (s *Store) RunEvents(ctx context.Context, r models.Run, limit int) ([]model
 	return out, wrap("run events", err)
 }
 
-// LastRuns returns the newest run of each job, by job name.
-func (s *Store) LastRuns(ctx context.Context) (map[string]models.Run, error) {
-	var rows []models.Run
-	latest := s.db.Model(&models.Run{}).Select("job_name, MAX(sort_ms)").Group("job_name")
-	err := s.db.WithContext(ctx).Where("(job_name, sort_ms) IN (?)", latest).Find(&rows).Error
-	if err != nil {
-		return nil, wrap("last runs", err)
-	}
-	out := make(map[string]models.Run, len(rows))
-	for _, r := range rows {
-		if cur, ok := out[r.JobName]; !ok || r.RunID > cur.RunID {
-			out[r.JobName] = r
-		}
-	}
-	return out, nil
-}
 
 // MarkLostRuns ends the running runs of a runner that came back as a new process: they were
 // running when it died and will never finish. It returns their ids.

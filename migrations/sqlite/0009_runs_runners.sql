@@ -53,3 +53,6 @@ CREATE INDEX IF NOT EXISTS idx_runs_runner_sort ON runs(runner_id, sort_ms);
 -- A check whose job left every runner's configuration is retired: shown, never expected.
 ALTER TABLE check_states ADD COLUMN retired_at TEXT;
 ALTER TABLE check_states ADD COLUMN retired_reason TEXT;
+-- The job's newest run, kept at ingest like its latest event, so the jobs list joins one row.
+ALTER TABLE check_states ADD COLUMN last_run_id TEXT;
+ALTER TABLE check_states ADD COLUMN last_run_ms INTEGER;

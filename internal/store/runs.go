@@ -88,7 +88,6 @@ func (s *Store) RunEvents(ctx context.Context, r models.Run, limit int) ([]model
 	return out, wrap("run events", err)
 }
 
-
 // MarkLostRuns ends the running runs of a runner that came back as a new process: they were
 // running when it died and will never finish. It returns their ids.
 func (t *Tx) MarkLostRuns(runnerID, at string, atMs int64) ([]string, error) {

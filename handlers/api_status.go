@@ -76,7 +76,8 @@ type jobStatusRow struct {
 	// message and success, the rest of the row is additive.
 	LatestEvent *apirow.Event `json:"latestEvent"`
 	// Health (additive) combines the check and the last outcome: failing, down, late, up,
-	// disabled. LastRun (additive) is the job's newest run.
+	// disabled, retired. LastRun (additive) is the job's newest run, without its output tails
+	// and scripts (GET /v1/runs/:runId has them).
 	Health  services.Health `json:"health"`
 	LastRun *apirow.Run     `json:"lastRun"`
 }

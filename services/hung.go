@@ -50,14 +50,7 @@ func hungRuns(tx *store.Tx, eng *engine, down map[string]bool, now time.Time) er
 		if r.RunnerID == nil || down[*r.RunnerID] || r.StartedMs == nil {
 			continue
 		}
-		spec, err := tx.JobSpecRow(r.JobName, *r.RunnerID)
-		if err != nil {
-			return err
-		}
-		if spec == nil {
-			continue
-		}
-		limit := maxRuntime(spec.SpecJSON)
+		limit := maxRuntime(r.SpecJSON)
 		if limit <= 0 || now.UnixMilli() < *r.StartedMs+limit.Milliseconds() {
 			continue
 		}

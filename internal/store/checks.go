@@ -151,14 +151,14 @@ type checkLatestRow struct {
 	LastRun           models.Run            `gorm:"embedded;embeddedPrefix:r_"`
 }
 
-// latestColumns selects every column of the latest event e as e_<column>, and of the last run
-// r as r_<column>.
-var latestColumns = prefixed("e", "id, "+eventColumns) + ", " + prefixed("r", runColumns)
+// latestColumns selects every column of the latest event e as e_<column>, and the summary
+// columns of the last run r as r_<column>.
+var latestColumns = prefixed("e", "id, "+eventColumns) + ", " + prefixed("r", runSummaryColumns)
 
-// runColumns are the columns of runs.
-const runColumns = `run_id, job_name, runner_id, trigger, attempt, max_attempts, scheduled_for, started_at, started_ms,
-	finished_at, finished_ms, duration_ms, status, failing_script, exit_code, error_line, stderr_tail, stdout_tail,
-	scripts_json, sort_ms, updated_at`
+// runSummaryColumns are the columns of runs that a list shows: not the output tails or the
+// scripts, which only the run's own page needs.
+const runSummaryColumns = `run_id, job_name, runner_id, trigger, attempt, max_attempts, scheduled_for, started_at,
+	started_ms, finished_at, finished_ms, duration_ms, status, failing_script, exit_code, error_line, sort_ms, updated_at`
 
 // prefixed selects each of cols of the table alias as alias_<column>.
 func prefixed(alias, cols string) string {
@@ -188,6 +188,7 @@ func (s *Store) ChecksWithLatest(ctx context.Context) ([]CheckLatest, error) {
 			out[i].Latest = &rows[i].Latest
 		}
 		if rows[i].LastRun.RunID != "" {
+			rows[i].LastRun.ScriptsJSON = "[]" // not read: see runSummaryColumns
 			out[i].LastRun = &rows[i].LastRun
 		}
 	}

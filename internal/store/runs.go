@@ -102,10 +102,23 @@ func (t *Tx) MarkLostRuns(runnerID, at string, atMs int64) ([]string, error) {
 	return ids, wrap("lost runs", err)
 }
 
-// RunningRuns lists the runs still running, oldest first.
-func (t *Tx) RunningRuns() ([]models.Run, error) {
-	var out []models.Run
-	err := t.db.Where("status = ?", models.RunRunning).Order("sort_ms, run_id").Find(&out).Error
+// RunningRun is a run still running with its runner's spec of its job.
+type RunningRun struct {
+	models.Run `gorm:"embedded"`
+	SpecJSON   string
+}
+
+// maxWatchedRuns bounds the running runs one evaluator pass looks at.
+const maxWatchedRuns = 1000
+
+// RunningRuns lists the runs still running that their runner's configuration describes (only
+// those have a maximum runtime), oldest first.
+func (t *Tx) RunningRuns() ([]RunningRun, error) {
+	var out []RunningRun
+	err := t.db.Table("runs").Select("runs.*, s.spec_json AS spec_json").
+		Joins("JOIN job_specs AS s ON s.job_name = runs.job_name AND s.runner_id = runs.runner_id").
+		Where("runs.status = ? AND runs.started_ms IS NOT NULL", models.RunRunning).
+		Order("runs.sort_ms, runs.run_id").Limit(maxWatchedRuns).Scan(&out).Error
 	return out, wrap("running runs", err)
 }
 
@@ -114,13 +127,4 @@ func (t *Tx) MarkRunHung(runID, at string) error {
 	err := t.db.Model(&models.Run{}).Where("run_id = ? AND status = ?", runID, models.RunRunning).
 		Updates(map[string]any{"status": models.RunHung, "updated_at": at}).Error
 	return wrap("hung run", err)
-}
-
-// JobSpecRow loads one runner's spec of a job, or nil.
-func (t *Tx) JobSpecRow(job, runnerID string) (*models.JobSpec, error) {
-	var out []models.JobSpec
-	if err := t.db.Where("job_name = ? AND runner_id = ?", job, runnerID).Limit(1).Find(&out).Error; err != nil || len(out) == 0 {
-		return nil, wrap("job spec", err)
-	}
-	return &out[0], nil
 }

@@ -40,7 +40,7 @@ fuzz:
 	$(GO) test -run '^$$' -fuzz '^FuzzDecodeEvent$$' -fuzztime $(FUZZ_TIME) ./internal/telemetry
 	$(GO) test -run '^$$' -fuzz '^FuzzPageParam$$' -fuzztime $(FUZZ_TIME) ./handlers
 	$(GO) test -run '^$$' -fuzz '^FuzzLoad$$' -fuzztime $(FUZZ_TIME) ./internal/chief/config
-	$(GO) test -run '^$$' -fuzz '^FuzzAppendEvent$$' -fuzztime $(FUZZ_TIME) ./internal/apirow
+	$(GO) test -run '^$$' -fuzz '^FuzzObjectOrEmpty$$' -fuzztime $(FUZZ_TIME) ./internal/apirow
 
 ## lint: go vet and a gofmt check
 lint:

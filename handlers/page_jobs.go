@@ -14,7 +14,12 @@ func (h *Handler) jobsPage(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
-	return render(c, fiber.StatusOK, views.JobsPage(views.JobsProps{Chrome: h.chrome(c), Rows: rows, BaseURL: h.opts.BaseURL}))
+	runners, err := h.runnerRows(c.UserContext())
+	if err != nil {
+		return err
+	}
+	return render(c, fiber.StatusOK, views.JobsPage(views.JobsProps{Chrome: h.chrome(c), Rows: rows, Runners: runners,
+		BaseURL: h.opts.BaseURL}))
 }
 
 // jobsTablePartial is GET /partials/jobs/table.
@@ -52,4 +57,28 @@ var healthRank = map[string]int{"failing": 0, "down": 1, "late": 2, "up": 3, "di
 // the job-name order it came in.
 func sortByHealth(rows []views.JobRow) {
 	slices.SortStableFunc(rows, func(a, b views.JobRow) int { return healthRank[a.Health] - healthRank[b.Health] })
+}
+
+// runnerRows lists the Chief runners, offline ones first.
+func (h *Handler) runnerRows(ctx context.Context) ([]views.RunnerRow, error) {
+	list, err := h.status.Runners(ctx)
+	if err != nil {
+		return nil, err
+	}
+	rows := make([]views.RunnerRow, len(list))
+	for i, r := range list {
+		rows[i] = views.RunnerRow{Host: r.Host, ConfigPath: r.ConfigPath, Mode: r.Mode, Version: r.Version, Status: r.Status,
+			LastSeenAt: r.LastSeenAt, Jobs: len(r.Jobs)}
+	}
+	slices.SortStableFunc(rows, func(a, b views.RunnerRow) int {
+		return boolRank(a.Status == "offline") - boolRank(b.Status == "offline")
+	})
+	return rows, nil
+}
+
+func boolRank(first bool) int {
+	if first {
+		return 0
+	}
+	return 1
 }

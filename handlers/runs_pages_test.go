@@ -20,7 +20,9 @@ func TestFailingRunIsTheAnswer(t *testing.T) {
 		`{"sourceType":"worker","eventType":"worker.message","level":"WARN","message":"rows missing","jobName":"etl","eventAt":"2026-03-04T09:00:02Z"`+run+`}`,
 		event("script.completed", "etl", "2026-03-04T09:00:03Z", run+script+`,"success":false,"returnCode":2,"durationMs":2000,`+
 			`"metadata":{"stderr_tail":"Traceback (most recent call last):\n  File \"load.py\"\nKeyError: 'id' <script>\n","stdout_preview":"loading"}`),
-		event("job.failed", "etl", "2026-03-04T09:00:03Z", run+`,"success":false,"durationMs":3000`))
+		event("job.failed", "etl", "2026-03-04T09:00:03Z", run+`,"success":false,"durationMs":3000`),
+		`{"sourceType":"chief","eventType":"chief.heartbeat","level":"INFO","message":"hb","eventAt":"2026-03-04T10:00:00Z",`+
+			`"metadata":{"runner_id":"r1","host":"batch-01","mode":"daemon","pid":7,"ping_interval_seconds":15}}`)
 	r.signIn()
 
 	p := r.do("GET", "/jobs", nil)
@@ -28,6 +30,10 @@ func TestFailingRunIsTheAnswer(t *testing.T) {
 	if row.Find(`[data-testid="health"]`).Text() != "FAILING" ||
 		row.Find(`[data-testid="job-error"]`).Text() != "KeyError: 'id' <script>" {
 		t.Fatalf("jobs row: %s", p.body)
+	}
+	if got := p.doc.Find(`[data-testid="runners-table"] [data-testid="runner-row"] [data-testid="runner-status"]`).Text(); got != "ONLINE" ||
+		!strings.Contains(p.testid("runners-table").Text(), "batch-01") {
+		t.Fatalf("runners: %q %s", got, p.body)
 	}
 	p = r.do("GET", "/jobs/etl", nil)
 	runRow := p.doc.Find(`[data-testid="job-runs"] [data-testid="run-row"][data-run="etl:7"]`)

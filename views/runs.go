@@ -125,3 +125,14 @@ func parseMs(s *string) (int64, bool) {
 }
 
 func ftoa(f float64) string { return strconv.FormatFloat(f, 'f', 1, 64) }
+
+// runnerClass maps a runner's status to its colour class: a silent daemon is the alarm.
+func runnerClass(status string) string {
+	switch status {
+	case "online":
+		return "is-up"
+	case "offline":
+		return "is-down"
+	}
+	return "is-neutral"
+}

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"net"
 	"strconv"
+	"strings"
 	"sync"
 	"time"
 
@@ -170,9 +171,11 @@ func (l *signInLimiter) succeeded(k signInKeys) {
 // signInKeys returns the keys of a sign-in to rawEmail from this request; rawEmail "" leaves
 // the account out (its limit is checked once the body is read).
 func (h *Handler) signInKeys(c *fiber.Ctx, rawEmail string) signInKeys {
-	k := signInKeys{addr: limitKey(h.clientIP(c))}
+	// The keys outlive the request: Fiber's strings share its buffers, which the next request
+	// reuses, so a key kept in the tables would change under them.
+	k := signInKeys{addr: strings.Clone(limitKey(h.clientIP(c)))}
 	if email := services.NormalizeEmail(rawEmail); services.ValidEmail(email) {
-		k.account = email
+		k.account = strings.Clone(email)
 		k.known = hmac.Equal([]byte(c.Cookies(knownDeviceCookie)), []byte(h.knownDevice(email)))
 	}
 	return k

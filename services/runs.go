@@ -22,6 +22,9 @@ type runBook struct {
 	now     string
 	runs    map[string]*models.Run
 	changed map[string]bool
+	// scripts holds each touched run's scripts decoded, so a group's script events change a
+	// list and the JSON is written once, at flush.
+	scripts map[string][]models.RunScript
 }
 
 // isRunEvent reports whether an event changes its run's record.
@@ -54,7 +57,8 @@ func loadRuns(tx *store.Tx, eng *engine, group []work) (*runBook, error) {
 	if err != nil {
 		return nil, err
 	}
-	return &runBook{tx: tx, eng: eng, now: eng.nowStr, runs: runs, changed: map[string]bool{}}, nil
+	return &runBook{tx: tx, eng: eng, now: eng.nowStr, runs: runs, changed: map[string]bool{},
+		scripts: map[string][]models.RunScript{}}, nil
 }
 
 // apply changes the event's run by the event.
@@ -75,12 +79,11 @@ func (b *runBook) apply(ev *models.TelemetryEvent, meta map[string]json.RawMessa
 	case telemetry.EventJobStarted:
 		r.StartedAt, r.StartedMs, r.SortMs = ptr(ev.EventAt), ptr(ev.EventAtMs), ev.EventAtMs
 	case telemetry.EventScriptStarted:
-		scripts := runScripts(r)
-		r.ScriptsJSON = marshalScripts(append(scripts, models.RunScript{Path: deref(ev.ScriptPath), StartedAt: ptr(ev.EventAt)}))
+		b.scripts[r.RunID] = append(b.scriptsOf(r), models.RunScript{Path: deref(ev.ScriptPath), StartedAt: ptr(ev.EventAt)})
 	case telemetry.EventScriptCompleted:
-		scriptCompleted(r, ev, meta)
+		b.scripts[r.RunID] = scriptCompleted(r, b.scriptsOf(r), ev, meta)
 	case telemetry.EventJobCompleted, telemetry.EventJobFailed:
-		jobFinished(r, ev)
+		jobFinished(r, b.scriptsOf(r), ev)
 	case telemetry.EventOverlapSkipped:
 		r.Status, r.FinishedAt, r.FinishedMs = models.RunSkipped, ptr(ev.EventAt), ptr(ev.EventAtMs)
 	}
@@ -122,9 +125,10 @@ func noteRunContext(r *models.Run, ev *models.TelemetryEvent, meta map[string]js
 	}
 }
 
-// scriptCompleted records a script's outcome and, for the run's first failing script, why.
-func scriptCompleted(r *models.Run, ev *models.TelemetryEvent, meta map[string]json.RawMessage) {
-	scripts := runScripts(r)
+// scriptCompleted records a script's outcome in scripts and, for the run's first failing
+// script, why the run failed; it returns the scripts.
+func scriptCompleted(r *models.Run, scripts []models.RunScript, ev *models.TelemetryEvent,
+	meta map[string]json.RawMessage) []models.RunScript {
 	path := deref(ev.ScriptPath)
 	i := len(scripts) - 1
 	for i >= 0 && (scripts[i].Path != path || scripts[i].FinishedAt != nil) {
@@ -139,9 +143,8 @@ func scriptCompleted(r *models.Run, ev *models.TelemetryEvent, meta map[string]j
 	if kind, ok := metaString(meta, telemetry.MetaError); ok {
 		s.Error = &kind
 	}
-	r.ScriptsJSON = marshalScripts(scripts)
 	if ev.Success != nil && *ev.Success || r.FailingScript != nil {
-		return
+		return scripts
 	}
 	r.FailingScript, r.ExitCode = &path, ev.ReturnCode
 	stderr := firstOf(meta, telemetry.MetaStderrTail, telemetry.MetaStderrPreview)
@@ -152,26 +155,27 @@ func scriptCompleted(r *models.Run, ev *models.TelemetryEvent, meta map[string]j
 		line = "script " + *s.Error
 	}
 	if line == "" {
-		line = firstLine(stdout)
+		line = telemetry.FirstLine(stdout)
 	}
 	r.ErrorLine = optional(clip(line, errorLineBytes))
+	return scripts
 }
 
 // jobFinished records the run's outcome.
-func jobFinished(r *models.Run, ev *models.TelemetryEvent) {
+func jobFinished(r *models.Run, scripts []models.RunScript, ev *models.TelemetryEvent) {
 	r.FinishedAt, r.FinishedMs, r.DurationMs = ptr(ev.EventAt), ptr(ev.EventAtMs), ev.DurationMs
 	switch {
 	case ev.EventType == telemetry.EventJobCompleted && ev.Success != nil && *ev.Success:
 		r.Status = models.RunSucceeded
-	case timedOut(r):
+	case timedOut(scripts):
 		r.Status = models.RunTimedOut
 	default:
 		r.Status = models.RunFailed
 	}
 }
 
-func timedOut(r *models.Run) bool {
-	for _, s := range runScripts(r) {
+func timedOut(scripts []models.RunScript) bool {
+	for _, s := range scripts {
 		if s.Error != nil && *s.Error == "timeout" {
 			return true
 		}
@@ -179,24 +183,33 @@ func timedOut(r *models.Run) bool {
 	return false
 }
 
-// flush writes the changed runs.
+// flush writes the changed runs, with their scripts encoded once.
 func (b *runBook) flush() error {
 	out := make([]*models.Run, 0, len(b.changed))
 	for id := range b.changed {
-		out = append(out, b.runs[id])
+		r := b.runs[id]
+		if scripts, ok := b.scripts[id]; ok {
+			if scripts == nil {
+				scripts = []models.RunScript{}
+			}
+			j, _ := json.Marshal(scripts) // plain values: cannot fail
+			r.ScriptsJSON = string(j)
+		}
+		out = append(out, r)
 	}
 	return b.tx.SaveRuns(out)
 }
 
-func runScripts(r *models.Run) []models.RunScript {
-	var out []models.RunScript
-	_ = json.Unmarshal([]byte(r.ScriptsJSON), &out) // written by marshalScripts; empty when not
-	return out
-}
-
-func marshalScripts(s []models.RunScript) string {
-	b, _ := json.Marshal(s) // plain values: cannot fail
-	return string(b)
+// scriptsOf is the run's scripts, decoded from the stored JSON the first time the group needs
+// them.
+func (b *runBook) scriptsOf(r *models.Run) []models.RunScript {
+	if s, ok := b.scripts[r.RunID]; ok {
+		return s
+	}
+	var s []models.RunScript
+	_ = json.Unmarshal([]byte(r.ScriptsJSON), &s) // written by flush; empty when not
+	b.scripts[r.RunID] = s
+	return s
 }
 
 func metaString(meta map[string]json.RawMessage, key string) (string, bool) {
@@ -229,49 +242,23 @@ func firstOf(meta map[string]json.RawMessage, keys ...string) string {
 // with text, except for a Python traceback, whose first line only announces it and whose last
 // line names the exception.
 func errorLine(stderr string) string {
-	first := firstLine(stderr)
+	first := telemetry.FirstLine(stderr)
 	if !strings.HasPrefix(first, "Traceback (most recent call last)") {
 		return first
 	}
-	if last := lastLine(stderr); last != "" {
+	if last := telemetry.LastLine(stderr); last != "" {
 		return last
 	}
 	return first
 }
 
-// lastLine is the last line of s with text on it, trimmed.
-func lastLine(s string) string {
-	lines := strings.Split(s, "\n")
-	for i := len(lines) - 1; i >= 0; i-- {
-		if t := strings.TrimSpace(lines[i]); t != "" {
-			return t
-		}
-	}
-	return ""
-}
-
-// firstLine is the first line of s with text on it, trimmed.
-func firstLine(s string) string {
-	for line := range strings.Lines(s) {
-		if t := strings.TrimSpace(line); t != "" {
-			return t
-		}
-	}
-	return ""
-}
-
-// clip shortens s to at most n bytes on a character boundary.
+// clip shortens s to at most n bytes on a character boundary, marking the cut.
 func clip(s string, n int) string {
 	if len(s) <= n {
 		return s
 	}
-	for n > 0 && !isRuneStart(s[n]) {
-		n--
-	}
-	return s[:n] + "…"
+	return telemetry.CutUTF8(s, n) + "…"
 }
-
-func isRuneStart(b byte) bool { return b&0xC0 != 0x80 }
 
 func optional(s string) *string {
 	if s == "" {

@@ -2,7 +2,6 @@ package apirow
 
 import (
 	"strconv"
-	"unicode/utf8"
 
 	"github.com/gulag/chief-monitor/internal/telemetry"
 )
@@ -17,12 +16,8 @@ func Message(s string) string {
 	if len(s) <= telemetry.MaxMessageBytes {
 		return s
 	}
-	cut := telemetry.MaxMessageBytes
-	// Step back over at most three continuation bytes: a longer run is invalid UTF-8 anyway.
-	for i := 0; i < utf8.UTFMax-1 && !utf8.RuneStart(s[cut]); i++ {
-		cut--
-	}
-	return s[:cut] + "… [truncated " + strconv.Itoa(len(s)-cut) + " bytes]"
+	kept := telemetry.CutUTF8(s, telemetry.MaxMessageBytes)
+	return kept + "… [truncated " + strconv.Itoa(len(s)-len(kept)) + " bytes]"
 }
 
 // MetadataJSON is the stored metadata text s, or when it is over telemetry.MaxMetadataBytes the

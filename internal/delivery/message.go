@@ -14,6 +14,7 @@ import (
 	"strings"
 
 	"github.com/gulag/chief-monitor/internal/apirow"
+	"github.com/gulag/chief-monitor/internal/telemetry"
 	"github.com/gulag/chief-monitor/models"
 )
 
@@ -165,5 +166,5 @@ func truncate(s string, n int) string {
 	if len(s) <= n {
 		return s
 	}
-	return s[:n] + "…"
+	return telemetry.CutUTF8(s, n) + "…"
 }

@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"strings"
 
+	"github.com/gulag/chief-monitor/internal/telemetry"
 	"github.com/gulag/chief-monitor/models"
 )
 
@@ -50,16 +51,7 @@ func stderrEnds(r *models.Run) (first, last string) {
 	if r.StderrTail == nil {
 		return "", ""
 	}
-	var lines []string
-	for _, l := range strings.Split(*r.StderrTail, "\n") {
-		if t := strings.TrimSpace(l); t != "" {
-			lines = append(lines, t)
-		}
-	}
-	if len(lines) == 0 {
-		return "", ""
-	}
-	return truncate(lines[0], 500), truncate(lines[len(lines)-1], 500)
+	return truncate(telemetry.FirstLine(*r.StderrTail), 500), truncate(telemetry.LastLine(*r.StderrTail), 500)
 }
 
 // runText is RunFacts as plain-text lines, or "" when there is no run.

@@ -4,7 +4,6 @@ import (
 	"bytes"
 	"encoding/json"
 	"strings"
-	"unicode/utf8"
 )
 
 // Fit makes an event that a producer is about to send acceptable to the monitor, which refuses
@@ -35,12 +34,8 @@ func cut(s string, n int) string {
 	if len(s) <= n {
 		return s
 	}
-	marker := "… [truncated]"
-	end := n - len(marker)
-	for end > 0 && !utf8.RuneStart(s[end]) {
-		end--
-	}
-	return s[:end] + marker
+	const marker = "… [truncated]"
+	return CutUTF8(s, n-len(marker)) + marker
 }
 
 // fitMetadata removes NUL characters from metadata's strings and keys, and replaces metadata

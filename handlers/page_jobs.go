@@ -1,10 +1,12 @@
 package handlers
 
 import (
+	"cmp"
 	"context"
 	"slices"
 
 	"github.com/gofiber/fiber/v2"
+	"github.com/gulag/chief-monitor/services"
 	"github.com/gulag/chief-monitor/views"
 )
 
@@ -71,14 +73,10 @@ func (h *Handler) runnerRows(ctx context.Context) ([]views.RunnerRow, error) {
 			LastSeenAt: r.LastSeenAt, Jobs: len(r.Jobs)}
 	}
 	slices.SortStableFunc(rows, func(a, b views.RunnerRow) int {
-		return boolRank(a.Status == "offline") - boolRank(b.Status == "offline")
+		return cmp.Compare(runnerRank[a.Status], runnerRank[b.Status])
 	})
 	return rows, nil
 }
 
-func boolRank(first bool) int {
-	if first {
-		return 0
-	}
-	return 1
-}
+// runnerRank orders the runners card: the silent daemons first.
+var runnerRank = map[string]int{services.RunnerOffline: 0, services.RunnerOnline: 1, services.RunnerOneShot: 2}

@@ -6,6 +6,7 @@ import (
 	"github.com/gofiber/fiber/v2"
 	"github.com/gulag/chief-monitor/internal/apirow"
 	"github.com/gulag/chief-monitor/internal/store"
+	"github.com/gulag/chief-monitor/internal/telemetry"
 )
 
 // runFilterParams are the filters of the run lists, API and pages alike.
@@ -31,6 +32,13 @@ func (h *Handler) listRuns(c *fiber.Ctx) error {
 		return repeatedParamError(c, name)
 	}
 	f := runFilter(c)
+	for name, v := range map[string]string{"from": f.From, "to": f.To} {
+		if _, ok := telemetry.ParseTime(v); v != "" && !ok {
+			// An ignored bound would answer with the very runs the caller meant to leave out.
+			return writeJSON(c, fiber.StatusBadRequest, validationError{Error: "Invalid query parameters",
+				Details: singleDetails([]telemetry.Issue{{Field: name, Message: "Expected an ISO 8601 date-time"}})})
+		}
+	}
 	runs, err := h.st.Runs(c.UserContext(), f)
 	if err != nil {
 		return err

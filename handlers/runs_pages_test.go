@@ -58,3 +58,23 @@ func TestFailingRunIsTheAnswer(t *testing.T) {
 		t.Fatalf("unknown run: %d", p.status)
 	}
 }
+
+// TestRunsAPIRefusesWhatItCannotFilter: /v1/runs names a repeated filter or a bound that is not
+// a time in a 400, instead of answering with unfiltered runs.
+func TestRunsAPIRefusesWhatItCannotFilter(t *testing.T) {
+	r := newDash(t, nil)
+	r.signIn()
+	for q, field := range map[string]string{"from=yesterday": "from", "to=2026-13-99": "to", "jobName=a&jobName=b": "jobName"} {
+		p := r.do("GET", "/v1/runs?"+q, nil)
+		if p.status != fiber.StatusBadRequest || !strings.Contains(p.body, `"fieldErrors":{"`+field+`"`) {
+			t.Errorf("%s: got %d %s", q, p.status, p.body)
+		}
+	}
+	if p := r.do("GET", "/v1/runs?from=2026-03-04T00:00:00Z&limit=5", nil); p.status != fiber.StatusOK ||
+		!strings.Contains(p.body, `"limit":5`) {
+		t.Errorf("a valid query: %d %s", p.status, p.body)
+	}
+	if p := r.do("GET", "/v1/runs/nope", nil); p.status != fiber.StatusNotFound || !strings.Contains(p.body, `"runId":"nope"`) {
+		t.Errorf("unknown run: %d %s", p.status, p.body)
+	}
+}

@@ -37,6 +37,8 @@ type AlertDelivery struct {
 	// ClaimedUntilMs and ClaimToken hold a notifier's claim while it sends.
 	ClaimedUntilMs *int64  `gorm:"column:claimed_until_ms"`
 	ClaimToken     *string `gorm:"column:claim_token"`
+	// Reminder is 0 for an alert's first message and n for its n-th reminder.
+	Reminder int64 `gorm:"column:reminder"`
 }
 
 // TableName maps the struct to the original table name.

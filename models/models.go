@@ -30,6 +30,9 @@ const (
 	AlertRunnerDown AlertType = "RUNNER_DOWN"
 	// AlertHung is a run still running past its job's maximum runtime while its runner is alive.
 	AlertHung AlertType = "HUNG"
+	// AlertSlow is a run that took longer than its job's max_duration_seconds, or slow_factor
+	// times its usual duration.
+	AlertSlow AlertType = "SLOW"
 )
 
 // String returns the type text.
@@ -63,6 +66,7 @@ const (
 	CloseAutoDisabled  = "auto:disabled"
 	CloseAutoRetired   = "auto:retired"
 	CloseAutoFinished  = "auto:finished"
+	CloseAutoNormal    = "auto:normal-duration"
 )
 
 // TelemetryEvent is one row of telemetry_events.
@@ -123,6 +127,16 @@ type CheckState struct {
 	// LastRunID and LastRunMs are the job's newest run, by when it started.
 	LastRunID *string `gorm:"column:last_run_id"`
 	LastRunMs *int64  `gorm:"column:last_run_ms"`
+	// Tags is the job's tags from chief.yaml, as a sorted JSON array of strings.
+	Tags string `gorm:"column:tags"`
+	// The job's alert policy from its check metadata; nil takes the settings' default.
+	FailureThreshold   *int64   `gorm:"column:failure_threshold"`
+	RecoveryThreshold  *int64   `gorm:"column:recovery_threshold"`
+	RealertMinutes     *int64   `gorm:"column:realert_minutes"`
+	MaxDurationSeconds *int64   `gorm:"column:max_duration_seconds"`
+	SlowFactor         *float64 `gorm:"column:slow_factor"`
+	// ConsecutiveSuccesses counts successes since the last failure, for the recovery threshold.
+	ConsecutiveSuccesses int64 `gorm:"column:consecutive_successes"`
 }
 
 // TableName maps the struct to the reference table name.
@@ -149,6 +163,13 @@ type Alert struct {
 	ClosedBy     *string   `gorm:"column:closed_by"`
 	LastSeenAt   *string   `gorm:"column:last_seen_at"`
 	Occurrences  int64     `gorm:"column:occurrences"`
+	// SuppressedReason is set while the alert is held back by a pause or a maintenance window:
+	// it is open and shown, but not delivered.
+	SuppressedReason *string `gorm:"column:suppressed_reason"`
+	// Reminders counts the reminders sent; LastNotifiedAt is when the alert or its latest
+	// reminder was queued for delivery.
+	Reminders      int64   `gorm:"column:reminders"`
+	LastNotifiedAt *string `gorm:"column:last_notified_at"`
 }
 
 // TableName maps the struct to the reference table name.

@@ -22,6 +22,8 @@ type engine struct {
 	opened []models.Alert
 	warnTZ func(string)
 	cache  *checkCache
+	// defaults is the alert policy of jobs that set none themselves.
+	defaults Policy
 }
 
 type checkEntry struct {
@@ -94,7 +96,7 @@ func (e *engine) check(job string, patch CheckPatch) (*checkEntry, error) {
 	c, err := e.tx.Check(job)
 	if errors.Is(err, store.ErrNotFound) {
 		c = &models.CheckState{JobName: job, Enabled: true, AlertOnFailure: true, AlertOnMiss: true,
-			GraceSeconds: DefaultGraceSeconds, Status: models.StatusUp, UpdatedAt: e.nowStr}
+			GraceSeconds: DefaultGraceSeconds, Status: models.StatusUp, UpdatedAt: e.nowStr, Tags: "[]"}
 		patch.Apply(c)
 		ce := &checkEntry{c: *c, isNew: true, dirty: true}
 		e.checks[job] = ce
@@ -165,7 +167,11 @@ func checkEqual(a, b models.CheckState) bool {
 		eqI(a.LastHeartbeatMs, b.LastHeartbeatMs) && eqI(a.LastSuccessMs, b.LastSuccessMs) &&
 		eqI(a.LastFailureMs, b.LastFailureMs) && eqI(a.LatestEventID, b.LatestEventID) && eqI(a.LatestEventMs, b.LatestEventMs) &&
 		eqS(a.RetiredAt, b.RetiredAt) && eqS(a.RetiredReason, b.RetiredReason) &&
-		eqS(a.LastRunID, b.LastRunID) && eqI(a.LastRunMs, b.LastRunMs)
+		eqS(a.LastRunID, b.LastRunID) && eqI(a.LastRunMs, b.LastRunMs) && a.Tags == b.Tags &&
+		eqI(a.FailureThreshold, b.FailureThreshold) && eqI(a.RecoveryThreshold, b.RecoveryThreshold) &&
+		eqI(a.RealertMinutes, b.RealertMinutes) && eqI(a.MaxDurationSeconds, b.MaxDurationSeconds) &&
+		((a.SlowFactor == nil) == (b.SlowFactor == nil) && (a.SlowFactor == nil || *a.SlowFactor == *b.SlowFactor)) &&
+		a.ConsecutiveSuccesses == b.ConsecutiveSuccesses
 }
 
 func isHeartbeat(eventType string) bool {
@@ -202,6 +208,7 @@ func (e *engine) apply(ev *models.TelemetryEvent, meta map[string]json.RawMessag
 			return err
 		}
 	}
+	parsePolicyPatch(meta).apply(c)
 	ce.dirty = true
 	c.UpdatedAt = e.nowStr
 	if c.LatestEventMs == nil || ev.EventAtMs >= *c.LatestEventMs {

@@ -14,7 +14,7 @@ import (
 // and on a missed run, two minutes of grace, UP.
 func newCheck(job, now string) models.CheckState {
 	return models.CheckState{JobName: job, Enabled: true, AlertOnFailure: true, AlertOnMiss: true, GraceSeconds: 120,
-		Status: models.StatusUp, UpdatedAt: now}
+		Status: models.StatusUp, UpdatedAt: now, Tags: "[]"}
 }
 
 // forUpdate locks the rows a read returns until the transaction ends (PostgreSQL; SQLite's

@@ -31,6 +31,24 @@ const (
 	MetaStderrTail = "stderr_tail"
 )
 
+// Alert policy and tags, in the check metadata of every job lifecycle event; each is sent only
+// when chief.yaml sets it. On an event that carries the check metadata (check_enabled), a key
+// that is absent clears the job's setting, so removing it from chief.yaml takes effect.
+const (
+	// MetaTags is the job's tags, a JSON array of strings.
+	MetaTags = "tags"
+	// MetaFailureThreshold opens FAILURE only after that many consecutive failed runs.
+	MetaFailureThreshold = "failure_threshold"
+	// MetaRecoveryThreshold closes FAILURE only after that many consecutive successful runs.
+	MetaRecoveryThreshold = "recovery_threshold"
+	// MetaRealertMinutes reminds about a still-open alert every that many minutes.
+	MetaRealertMinutes = "realert_minutes"
+	// MetaMaxDurationSeconds flags a run that took longer than that (a SLOW alert).
+	MetaMaxDurationSeconds = "max_duration_seconds"
+	// MetaSlowFactor flags a run that took more than that many times the job's usual duration.
+	MetaSlowFactor = "slow_factor"
+)
+
 // Run metadata, on every job-scoped event of a run.
 const (
 	// MetaTrigger says what started the run: TriggerSchedule, TriggerManual or TriggerQueued.

@@ -110,6 +110,8 @@ type Job struct {
 	// each.
 	Retries           int
 	RetryDelaySeconds int
+	// Tags group jobs on the monitor: filters, routing, maintenance windows and badges.
+	Tags []string
 }
 
 // MaxAttempts is the number of attempts a run may take.
@@ -138,6 +140,12 @@ type Check struct {
 	// MaxRuntimeSeconds is 0 when unset.
 	MaxRuntimeSeconds   int  `yaml:"max_runtime_seconds"`
 	AlertOnEveryAttempt bool `yaml:"alert_on_every_attempt"`
+	// The alert policy; 0 when unset, which leaves the monitor's defaults.
+	FailureThreshold   int     `yaml:"failure_threshold"`
+	RecoveryThreshold  int     `yaml:"recovery_threshold"`
+	RealertMinutes     int     `yaml:"realert_minutes"`
+	MaxDurationSeconds int     `yaml:"max_duration_seconds"`
+	SlowFactor         float64 `yaml:"slow_factor"`
 }
 
 // Meta returns the check metadata every job-scoped event carries. The newer keys are sent only
@@ -150,6 +158,26 @@ func (c Check) Meta() map[string]any {
 	}
 	if c.AlertOnEveryAttempt {
 		m[telemetry.MetaAlertOnEveryAttempt] = true
+	}
+	for key, v := range map[string]int{telemetry.MetaFailureThreshold: c.FailureThreshold,
+		telemetry.MetaRecoveryThreshold: c.RecoveryThreshold, telemetry.MetaRealertMinutes: c.RealertMinutes,
+		telemetry.MetaMaxDurationSeconds: c.MaxDurationSeconds} {
+		if v > 0 {
+			m[key] = v
+		}
+	}
+	if c.SlowFactor > 0 {
+		m[telemetry.MetaSlowFactor] = c.SlowFactor
+	}
+	return m
+}
+
+// CheckMeta is the check metadata of the job's events: its check's keys and its tags, which
+// ride along so that the monitor can group and route by them.
+func (j *Job) CheckMeta() map[string]any {
+	m := j.Monitor.Check.Meta()
+	if len(j.Tags) > 0 {
+		m[telemetry.MetaTags] = j.Tags
 	}
 	return m
 }
@@ -417,7 +445,7 @@ func loadJob(n *yaml.Node, path string, cfg *Config) (Job, error) {
 		return job, errorf("%s must be a mapping", path)
 	}
 	if u := m.unknown("name", "enabled", "working_dir", "stop_on_failure", "overlap", "schedule", "scripts", "monitor",
-		"retries", "retry_delay_seconds"); len(u) > 0 {
+		"retries", "retry_delay_seconds", "tags"); len(u) > 0 {
 		return job, errorf("unknown keys in %s: %s", path, pyList(u))
 	}
 	var err error
@@ -452,6 +480,9 @@ func loadJob(n *yaml.Node, path string, cfg *Config) (Job, error) {
 		return job, err
 	}
 	if job.Monitor, err = loadJobMonitor(m.get("monitor"), path+".monitor", cfg.Monitor.Enabled); err != nil {
+		return job, err
+	}
+	if job.Tags, err = tags(m.get("tags"), path+".tags"); err != nil {
 		return job, err
 	}
 	job.Retries, job.RetryDelaySeconds, err = retries(m, path, cfg.Defaults.Retries, cfg.Defaults.RetryDelaySeconds)
@@ -600,7 +631,9 @@ func loadJobMonitor(n *yaml.Node, path string, globalEnabled bool) (JobMonitor, 
 		}
 	}
 	cp := path + ".check"
-	if u := cm.unknown("enabled", "grace_seconds", "alert_on_failure", "alert_on_miss", "max_runtime_seconds", "alert_on_every_attempt"); len(u) > 0 {
+	if u := cm.unknown("enabled", "grace_seconds", "alert_on_failure", "alert_on_miss", "max_runtime_seconds",
+		"alert_on_every_attempt", "failure_threshold", "recovery_threshold", "realert_minutes", "max_duration_seconds",
+		"slow_factor"); len(u) > 0 {
 		return jm, errorf("unknown keys in %s: %s", cp, pyList(u))
 	}
 	if c.Enabled, err = getBool(cm, "enabled", cp+".enabled", jm.Enabled); err != nil {
@@ -619,6 +652,9 @@ func loadJobMonitor(n *yaml.Node, path string, globalEnabled bool) (JobMonitor, 
 		return jm, err
 	}
 	if c.AlertOnEveryAttempt, err = getBool(cm, "alert_on_every_attempt", cp+".alert_on_every_attempt", false); err != nil {
+		return jm, err
+	}
+	if err = loadPolicy(cm, cp, &c); err != nil {
 		return jm, err
 	}
 	jm.Check = c

@@ -95,7 +95,7 @@ func (jr *jobRun) emit(ev telemetry.Event, meta map[string]any, withCheck bool) 
 		ev.ScheduledFor = telemetry.Ptr(telemetry.ChiefTime(jr.scheduledFor.UTC()))
 	}
 	if withCheck {
-		meta = mergeMeta(meta, jr.job.Monitor.Check.Meta())
+		meta = mergeMeta(meta, jr.job.CheckMeta())
 	}
 	if jr.trigger != "" {
 		meta = mergeMeta(meta, jr.runMeta())

@@ -29,6 +29,7 @@ type Job struct {
 	Retries           int      `json:"retries"`
 	RetryDelaySeconds int      `json:"retry_delay_seconds"`
 	Check             Check    `json:"check"`
+	Tags              []string `json:"tags"`
 	// Truncated is set when the job alone was too large for one event and was cut down.
 	Truncated bool `json:"truncated,omitempty"`
 }
@@ -49,6 +50,12 @@ type Check struct {
 	AlertOnMiss         bool `json:"alert_on_miss"`
 	MaxRuntimeSeconds   *int `json:"max_runtime_seconds"`
 	AlertOnEveryAttempt bool `json:"alert_on_every_attempt"`
+	// The alert policy, omitted when unset.
+	FailureThreshold   int     `json:"failure_threshold,omitempty"`
+	RecoveryThreshold  int     `json:"recovery_threshold,omitempty"`
+	RealertMinutes     int     `json:"realert_minutes,omitempty"`
+	MaxDurationSeconds int     `json:"max_duration_seconds,omitempty"`
+	SlowFactor         float64 `json:"slow_factor,omitempty"`
 }
 
 // Jobs describes every job of cfg, disabled ones included, in file order.
@@ -76,7 +83,18 @@ func describe(j *config.Job) Job {
 		StopOnFailure: j.StopOnFailure, MonitorEnabled: j.Monitor.Enabled, Scripts: scripts(j.Scripts),
 		Overlap: j.Overlap, Retries: j.Retries, RetryDelaySeconds: j.RetryDelaySeconds,
 		Check: Check{Enabled: c.Enabled, GraceSeconds: c.GraceSeconds, AlertOnFailure: c.AlertOnFailure,
-			AlertOnMiss: c.AlertOnMiss, MaxRuntimeSeconds: maxRuntime, AlertOnEveryAttempt: c.AlertOnEveryAttempt}}
+			AlertOnMiss: c.AlertOnMiss, MaxRuntimeSeconds: maxRuntime, AlertOnEveryAttempt: c.AlertOnEveryAttempt,
+			FailureThreshold: c.FailureThreshold, RecoveryThreshold: c.RecoveryThreshold, RealertMinutes: c.RealertMinutes,
+			MaxDurationSeconds: c.MaxDurationSeconds, SlowFactor: c.SlowFactor},
+		Tags: tagList(j.Tags)}
+}
+
+// tagList is never null on the wire.
+func tagList(tags []string) []string {
+	if tags == nil {
+		return []string{}
+	}
+	return tags
 }
 
 func scripts(in []config.Script) []Script {

@@ -22,8 +22,10 @@ type engine struct {
 	opened []models.Alert
 	warnTZ func(string)
 	cache  *checkCache
-	// defaults is the alert policy of jobs that set none themselves.
-	defaults Policy
+	// defaults is the alert policy of jobs that set none themselves, read when first needed.
+	defaults *Policy
+	// windows are the maintenance windows, loaded when an alert first needs them.
+	windows []Window
 }
 
 type checkEntry struct {
@@ -78,8 +80,12 @@ type OutboxFunc func(tx *store.Tx, a models.Alert, now time.Time) error
 
 // StubOutbox writes the reference's single webhook placeholder row and queues nothing.
 func StubOutbox(tx *store.Tx, a models.Alert, now time.Time) error {
-	return tx.InsertDelivery(&models.AlertDelivery{AlertID: a.ID, Channel: "webhook", AttemptedAt: a.OpenedAt,
-		Status: "STUB", ErrorText: ptr("Webhook integration not configured in v1.")})
+	at := a.OpenedAt
+	if a.Reminders > 0 {
+		at = telemetry.ServerTime(now)
+	}
+	return tx.InsertDelivery(&models.AlertDelivery{AlertID: a.ID, Channel: "webhook", AttemptedAt: at,
+		Status: "STUB", ErrorText: ptr("Webhook integration not configured in v1."), Reminder: a.Reminders})
 }
 
 // check returns the job's cached check, creating it from the patch's values and the defaults
@@ -324,12 +330,19 @@ func (e *engine) heartbeat(c *models.CheckState, ev *models.TelemetryEvent, retr
 		(c.LastFailureMs != nil && ev.EventAtMs < *c.LastFailureMs)) {
 		return nil
 	}
+	policy, err := e.policyOf(*c)
+	if err != nil {
+		return err
+	}
 	if failure {
 		c.ConsecutiveFailures++
+		c.ConsecutiveSuccesses = 0
 		if c.LastFailureMs == nil || ev.EventAtMs >= *c.LastFailureMs {
 			c.LastFailureAt, c.LastFailureMs = ptr(ev.EventAt), ptr(ev.EventAtMs)
 		}
-		if c.AlertOnFailure && !retrying {
+		// a flaky job alerts only once it has failed failure_threshold times in a row; an
+		// alert already open counts every further failure.
+		if c.AlertOnFailure && !retrying && (c.ConsecutiveFailures >= policy.FailureThreshold || open[models.AlertFailure]) {
 			details := orderedJSON{{"eventType", ev.EventType}, {"returnCode", ev.ReturnCode}, {"runId", ev.RunID}}
 			return e.open(job, models.AlertFailure, models.SeverityError, job+":FAILURE", "Job "+job+" failed", details)
 		}
@@ -339,7 +352,11 @@ func (e *engine) heartbeat(c *models.CheckState, ev *models.TelemetryEvent, retr
 		c.LastSuccessAt, c.LastSuccessMs = ptr(ev.EventAt), ptr(ev.EventAtMs)
 	}
 	c.ConsecutiveFailures = 0
-	if c.AlertOnFailure && open[models.AlertFailure] {
+	c.ConsecutiveSuccesses++
+	if err := e.duration(c, ev, policy, open[models.AlertSlow]); err != nil {
+		return err
+	}
+	if c.AlertOnFailure && open[models.AlertFailure] && c.ConsecutiveSuccesses >= policy.RecoveryThreshold {
 		n, err := e.tx.CloseOpenAlerts(job, models.AlertFailure, e.nowStr, models.CloseAutoSuccess)
 		if err != nil {
 			return err
@@ -361,12 +378,19 @@ func (e *engine) openRecovery(job, from, what string, ev *models.TelemetryEvent)
 // queues its deliveries through the outbox.
 func (e *engine) open(job string, typ models.AlertType, sev models.Severity, key, title string, details orderedJSON) error {
 	a := models.Alert{JobName: job, AlertType: typ, Severity: sev, OpenedAt: e.nowStr, DedupeKey: key,
-		Title: title, DetailsJSON: details.String()}
+		Title: title, DetailsJSON: details.String(), LastNotifiedAt: &e.nowStr}
 	inserted, err := e.tx.OpenAlert(&a)
 	if err != nil || !inserted {
 		return err
 	}
 	e.opened = append(e.opened, a)
+	why, err := e.suppression(job)
+	if err != nil || why != "" {
+		if err == nil {
+			err = e.tx.SuppressAlert(a.ID, why)
+		}
+		return err
+	}
 	return e.outbox(e.tx, a, e.now)
 }
 

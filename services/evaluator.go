@@ -14,6 +14,9 @@ import (
 // EvalStats counts what one evaluator pass changed.
 type EvalStats struct {
 	Late, Down, BackUp, MissedOpened, RecoveriesExpired int
+	// Unsuppressed counts alerts delivered because their pause or window ended; Reminded the
+	// reminders queued.
+	Unsuppressed, Reminded int
 	// Skipped is true when another instance holds the evaluator lease.
 	Skipped bool
 	// Reconciling is true when the pass waited for runners to replay what they spooled.
@@ -127,10 +130,13 @@ func (e *Evaluator) Tick(ctx context.Context, now time.Time) (EvalStats, error) 
 				e.log.Error("Evaluating check failed", "job_name", c.JobName, "error", err)
 			}
 		}
+		if st.Unsuppressed, st.Reminded, err = eng.notifyPass(now); err != nil {
+			return err
+		}
 		opened = eng.opened
 		return nil
 	})
-	if err == nil && len(opened) > 0 && e.w.onAlerts != nil {
+	if err == nil && len(opened)+st.Unsuppressed+st.Reminded > 0 && e.w.onAlerts != nil {
 		e.w.onAlerts(opened)
 	}
 	return st, err

@@ -249,11 +249,17 @@ func (n *Notifier) queue(tx *store.Tx, a models.Alert, now time.Time, kind strin
 	if ch.CooldownSeconds != nil {
 		cooldown = time.Duration(*ch.CooldownSeconds) * time.Second
 	}
+	key := fmt.Sprintf("%d:%s:%s", a.ID, kind, ch.Name)
+	if a.Reminders > 0 {
+		key += fmt.Sprintf(":reminder:%d", a.Reminders)
+	}
 	d := models.AlertDelivery{AlertID: a.ID, Channel: kind,
 		AttemptedAt: telemetry.ServerTime(now), Status: models.DeliveryPending,
-		DeliveryKey: ptr(fmt.Sprintf("%d:%s:%s", a.ID, kind, ch.Name)), Target: ptr(ch.Name),
+		DeliveryKey: &key, Target: ptr(ch.Name), Reminder: a.Reminders,
 		QueuedAtMs: ptr(now.UnixMilli()), NextAttemptAtMs: ptr(now.UnixMilli())}
-	if cooldown > 0 {
+	// a reminder was asked for at its interval: the cooldown, which stops a flapping job from
+	// flooding a channel, does not hold it back.
+	if cooldown > 0 && a.Reminders == 0 {
 		recent, err := tx.RecentDelivery(a.JobName, a.AlertType, kind, ch.Name, now.Add(-cooldown).UnixMilli())
 		if err != nil {
 			return err
@@ -468,7 +474,7 @@ func (n *Notifier) prepare(ctx context.Context, d models.AlertDelivery, target s
 	if err != nil {
 		return nil, delivery.Message{}, fmt.Errorf("services: notify: load alert: %w", err)
 	}
-	msg := delivery.Message{Alert: *a, SentAt: telemetry.ServerTime(now), AlertURL: n.AlertURL(a.JobName)}
+	msg := delivery.Message{Alert: *a, SentAt: telemetry.ServerTime(now), AlertURL: n.AlertURL(a.JobName), Reminder: d.Reminder}
 	if d.DeliveryKey != nil {
 		msg.ID = *d.DeliveryKey
 	}

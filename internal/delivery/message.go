@@ -49,6 +49,8 @@ type Message struct {
 	// Run is the run the alert is about (a FAILURE's failed run), or nil; RunURL its page.
 	Run    *models.Run
 	RunURL string
+	// Reminder is n for the n-th reminder of a still-open alert, 0 for its first message.
+	Reminder int64
 }
 
 // Result is what the provider answered to a send that reached it.
@@ -99,6 +101,9 @@ func netError(err error) *Error {
 func EmailSubject(m Message) string {
 	if m.Test {
 		return "[ALERT] Test email alert"
+	}
+	if m.Reminder > 0 {
+		return "[ALERT] Reminder: " + string(m.Alert.AlertType) + " " + m.Alert.JobName + " is still open"
 	}
 	return "[ALERT] " + string(m.Alert.AlertType) + " " + m.Alert.JobName
 }

@@ -53,6 +53,9 @@ type WebhookPayload struct {
 	// its page; both absent when the alert has no run.
 	Run    *apirow.Run `json:"run,omitempty"`
 	RunURL string      `json:"runUrl,omitempty"`
+	// Reminder (additive) is n on the n-th reminder of a still-open alert, with Type
+	// "alert.reminder".
+	Reminder int64 `json:"reminder,omitempty"`
 }
 
 func webhookPayload(m Message) WebhookPayload {
@@ -65,6 +68,9 @@ func webhookPayload(m Message) WebhookPayload {
 	}
 	a := apirow.FromAlert(m.Alert)
 	p.Alert = &a
+	if m.Reminder > 0 {
+		p.Type, p.Reminder = "alert.reminder", m.Reminder
+	}
 	if m.Run != nil {
 		r := apirow.FromRun(*m.Run)
 		p.Run, p.RunURL = &r, m.RunURL

@@ -128,3 +128,26 @@ func (t *Tx) MarkRunHung(runID, at string) error {
 		Updates(map[string]any{"status": models.RunHung, "updated_at": at}).Error
 	return wrap("hung run", err)
 }
+
+// recentDurations is the query behind RecentDurations: the durations of the job's newest
+// succeeded runs, newest first, without the run being recorded now.
+func recentDurations(db *gorm.DB, job, exceptRun string, n int) ([]int64, error) {
+	var out []int64
+	q := db.Model(&models.Run{}).Where("job_name = ? AND status = ? AND duration_ms IS NOT NULL", job, models.RunSucceeded)
+	if exceptRun != "" {
+		q = q.Where("run_id <> ?", exceptRun)
+	}
+	err := q.Order("sort_ms DESC").Limit(n).Pluck("duration_ms", &out).Error
+	return out, wrap("recent durations", err)
+}
+
+// RecentDurations returns the durations of the job's newest n succeeded runs other than
+// exceptRun, newest first: its duration baseline.
+func (t *Tx) RecentDurations(job, exceptRun string, n int) ([]int64, error) {
+	return recentDurations(t.db, job, exceptRun, n)
+}
+
+// RecentDurations is Tx.RecentDurations outside a transaction, for the job page.
+func (s *Store) RecentDurations(ctx context.Context, job string, n int) ([]int64, error) {
+	return recentDurations(s.db.WithContext(ctx), job, "", n)
+}

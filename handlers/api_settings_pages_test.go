@@ -123,4 +123,3 @@ func TestDeliveriesOnPages(t *testing.T) {
 	r.now = r.now.Add(time.Minute)
 }
 
-func ptrTo[T any](v T) *T { return &v }

@@ -80,6 +80,7 @@ type jobStatusRow struct {
 	// and scripts (GET /v1/runs/:runId has them).
 	Health  services.Health `json:"health"`
 	LastRun *apirow.Run     `json:"lastRun"`
+	apirow.CheckExtras
 }
 
 // statusJobs is GET /v1/status/jobs.
@@ -90,7 +91,7 @@ func (h *Handler) statusJobs(c *fiber.Ctx) error {
 	}
 	out := make([]jobStatusRow, len(rows))
 	for i, r := range rows {
-		out[i].Check = apirow.FromCheck(r.Check)
+		out[i].Check, out[i].CheckExtras = apirow.FromCheck(r.Check), apirow.FromCheckExtras(r.Check)
 		out[i].Health = r.Health
 		if r.Latest != nil {
 			latest := apirow.FromEvent(*r.Latest)
@@ -128,15 +129,19 @@ func (h *Handler) statusJob(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
+	type checkDetail struct {
+		apirow.Check
+		apirow.CheckExtras
+	}
 	return writeJSON(c, fiber.StatusOK, struct {
-		Check      apirow.Check   `json:"check"`
+		Check      checkDetail    `json:"check"`
 		Events     []apirow.Event `json:"events"`
 		OpenAlerts []apirow.Alert `json:"openAlerts"`
 		// FutureEventAt (additive) flags a producer clock ahead of the monitor's.
 		FutureEventAt bool `json:"futureEventAt"`
 		// Spec (additive) is what each runner's chief.config says of the job.
 		Spec []jobSpecRow `json:"spec"`
-	}{apirow.FromCheck(d.Check), apirow.FromEvents(d.Events), apirow.FromAlerts(d.OpenAlerts), d.FutureEventAt,
+	}{checkDetail{apirow.FromCheck(d.Check), apirow.FromCheckExtras(d.Check)}, apirow.FromEvents(d.Events), apirow.FromAlerts(d.OpenAlerts), d.FutureEventAt,
 		toSpecRows(specs)})
 }
 

@@ -7,6 +7,7 @@ import (
 	"log/slog"
 	"net"
 	"path/filepath"
+	"sync"
 	"time"
 
 	"github.com/gofiber/fiber/v2"
@@ -70,6 +71,9 @@ type Handler struct {
 	now      func() time.Time
 	storage  *services.StorageHealth
 	alerting alerting // alert-delivery settings and notifier, see api_settings.go
+
+	policiesOnce sync.Once
+	policies     *services.Policies
 
 	// dashboard and browser sign-in
 	auth         *services.Auth

@@ -46,6 +46,7 @@ func (h *Handler) Routes(app *fiber.App) {
 	v1.Post("/alerts/:alertId?/close", h.closeAlert)
 	v1.Get("/alerts/:alertId?/deliveries", h.listDeliveries)
 	h.settingsRoutes(v1)
+	h.policyRoutes(v1)
 	v1.Use(h.apiNotFound)
 
 	h.dashboardRoutes(app)

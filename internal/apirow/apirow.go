@@ -78,6 +78,43 @@ type Check struct {
 	UpdatedAt           string  `json:"updatedAt"`
 }
 
+// CheckExtras are the additive keys of a check, which come after every key of the original
+// (and after latestEvent in a status row): the job's tags from chief.yaml and the alert policy
+// it set itself (absent keys take the settings' defaults).
+type CheckExtras struct {
+	Tags   []string     `json:"tags"`
+	Policy *CheckPolicy `json:"policy,omitempty"`
+}
+
+// FromCheckExtras shapes a check's additive keys.
+func FromCheckExtras(c models.CheckState) CheckExtras {
+	return CheckExtras{Tags: checkTags(c), Policy: checkPolicy(c)}
+}
+
+// CheckPolicy is a job's own alert policy.
+type CheckPolicy struct {
+	FailureThreshold   *int64   `json:"failureThreshold,omitempty"`
+	RecoveryThreshold  *int64   `json:"recoveryThreshold,omitempty"`
+	RealertMinutes     *int64   `json:"realertMinutes,omitempty"`
+	MaxDurationSeconds *int64   `json:"maxDurationSeconds,omitempty"`
+	SlowFactor         *float64 `json:"slowFactor,omitempty"`
+}
+
+func checkPolicy(c models.CheckState) *CheckPolicy {
+	p := CheckPolicy{c.FailureThreshold, c.RecoveryThreshold, c.RealertMinutes, c.MaxDurationSeconds, c.SlowFactor}
+	if p == (CheckPolicy{}) {
+		return nil
+	}
+	return &p
+}
+
+// checkTags decodes the stored tag list; never null.
+func checkTags(c models.CheckState) []string {
+	tags := []string{}
+	_ = json.Unmarshal([]byte(c.Tags), &tags) // "" or damaged: none
+	return tags
+}
+
 // FromCheck shapes one check row.
 func FromCheck(c models.CheckState) Check {
 	return Check{JobName: c.JobName, Enabled: c.Enabled, AlertOnFailure: c.AlertOnFailure, AlertOnMiss: c.AlertOnMiss,
@@ -103,6 +140,10 @@ type Alert struct {
 	ClosedBy     *string         `json:"closedBy"`
 	Occurrences  int64           `json:"occurrences"`
 	LastSeenAt   *string         `json:"lastSeenAt"`
+	// SuppressedReason (additive) says why an open alert is held back, not delivered: a pause
+	// or a maintenance window. Reminders counts the reminders sent.
+	SuppressedReason *string `json:"suppressedReason"`
+	Reminders        int64   `json:"reminders"`
 }
 
 // FromAlert shapes one alert row.
@@ -110,7 +151,8 @@ func FromAlert(a models.Alert) Alert {
 	return Alert{ID: a.ID, JobName: a.JobName, AlertType: string(a.AlertType), Severity: string(a.Severity),
 		Status: a.Status, OpenedAt: a.OpenedAt, ClosedAt: a.ClosedAt, DedupeKey: a.DedupeKey, Title: a.Title,
 		DetailsJSON: a.DetailsJSON, Details: ObjectOrEmpty(a.DetailsJSON), ClosedReason: a.ClosedReason,
-		ClosedBy: a.ClosedBy, Occurrences: a.Occurrences, LastSeenAt: a.LastSeenAt}
+		ClosedBy: a.ClosedBy, Occurrences: a.Occurrences, LastSeenAt: a.LastSeenAt,
+		SuppressedReason: a.SuppressedReason, Reminders: a.Reminders}
 }
 
 // FromAlerts shapes alert rows.

@@ -1,0 +1,235 @@
+package handlers
+
+import (
+	"encoding/json"
+	"errors"
+	"strconv"
+
+	"github.com/gofiber/fiber/v2"
+	"github.com/gulag/chief-monitor/internal/telemetry"
+	"github.com/gulag/chief-monitor/models"
+	"github.com/gulag/chief-monitor/services"
+)
+
+// Policies returns the service of pauses, maintenance windows and the default alert policy.
+func (h *Handler) Policies() *services.Policies {
+	h.policiesOnce.Do(func() { h.policies = services.NewPolicies(h.st, h.writer.Do, h.AlertSettings()) })
+	return h.policies
+}
+
+// policyRoutes registers the /v1 endpoints of pauses, maintenance windows and the default
+// alert policy.
+func (h *Handler) policyRoutes(v1 fiber.Router) {
+	v1.Get("/pauses", h.listPauses)
+	v1.Post("/jobs/:jobName/pause", h.pauseJob)
+	v1.Post("/jobs/:jobName/resume", h.resumeJob)
+	v1.Get("/maintenance-windows", h.listWindows)
+	v1.Post("/maintenance-windows", h.createWindow)
+	v1.Delete("/maintenance-windows/:id", h.deleteWindow)
+	v1.Get("/settings/alert-policy", h.getPolicyDefaults)
+	v1.Put("/settings/alert-policy", h.putPolicyDefaults)
+}
+
+// pauseRow is a pause as the API shows it.
+type pauseRow struct {
+	JobName  string  `json:"jobName"`
+	PausedAt string  `json:"pausedAt"`
+	PausedBy string  `json:"pausedBy"`
+	Until    *string `json:"until"`
+	Reason   string  `json:"reason"`
+}
+
+func toPauseRow(p models.JobPause) pauseRow {
+	return pauseRow{JobName: p.JobName, PausedAt: p.PausedAt, PausedBy: p.PausedBy, Until: p.UntilAt, Reason: p.Reason}
+}
+
+// listPauses is GET /v1/pauses: the pauses in force.
+func (h *Handler) listPauses(c *fiber.Ctx) error {
+	rows, err := h.Policies().ActivePauses(c.UserContext(), h.now())
+	if err != nil {
+		return err
+	}
+	out := make([]pauseRow, len(rows))
+	for i, p := range rows {
+		out[i] = toPauseRow(p)
+	}
+	return writeJSON(c, fiber.StatusOK, struct {
+		Pauses []pauseRow `json:"pauses"`
+	}{out})
+}
+
+// decodeBody reads an optional JSON object body into v; a type error is returned as the
+// details of a 400 naming its field.
+func decodeBody(c *fiber.Ctx, v any) *validationDetails {
+	body := JSONBody(c)
+	if len(body) == 0 {
+		return nil
+	}
+	if err := json.Unmarshal(body, v); err != nil {
+		var te *json.UnmarshalTypeError
+		field, msg := "body", "Expected a JSON object"
+		if errors.As(err, &te) {
+			field, msg = te.Field, "Expected "+te.Type.String()+", received "+te.Value
+		}
+		return &validationDetails{FormErrors: []string{}, FieldErrors: map[string][]string{field: {msg}},
+			Issues: []issue{{Path: field, Message: msg}}}
+	}
+	return nil
+}
+
+// invalidSettings answers a SettingsError with a 400 naming each field; other errors pass.
+func invalidSettings(c *fiber.Ctx, label string, err error) (handled bool, _ error) {
+	var se *services.SettingsError
+	if !errors.As(err, &se) {
+		return false, err
+	}
+	return true, writeJSON(c, fiber.StatusBadRequest, validationError{Error: label, Details: settingsDetails(se)})
+}
+
+// pauseJob is POST /v1/jobs/:jobName/pause {"until"?, "reason"?}.
+func (h *Handler) pauseJob(c *fiber.Ctx) error {
+	job, err := pathParam(c, "jobName")
+	if err != nil {
+		return err
+	}
+	var in services.PauseInput
+	if d := decodeBody(c, &in); d != nil {
+		return writeJSON(c, fiber.StatusBadRequest, validationError{Error: "Invalid pause", Details: *d})
+	}
+	p, err := h.Policies().Pause(c.UserContext(), job, actorFrom(c), in, h.now())
+	if handled, err := invalidSettings(c, "Invalid pause", err); handled || err != nil {
+		return err
+	}
+	return writeJSON(c, fiber.StatusOK, struct {
+		Pause pauseRow `json:"pause"`
+	}{toPauseRow(p)})
+}
+
+// resumeJob is POST /v1/jobs/:jobName/resume.
+func (h *Handler) resumeJob(c *fiber.Ctx) error {
+	job, err := pathParam(c, "jobName")
+	if err != nil {
+		return err
+	}
+	resumed, err := h.Policies().Resume(c.UserContext(), job)
+	if err != nil {
+		return err
+	}
+	return writeJSON(c, fiber.StatusOK, struct {
+		JobName string `json:"jobName"`
+		Resumed bool   `json:"resumed"`
+	}{job, resumed})
+}
+
+// windowRow is a maintenance window as the API shows it, with whether it is on now.
+type windowRow struct {
+	ID              int64    `json:"id"`
+	Name            string   `json:"name"`
+	Jobs            []string `json:"jobs"`
+	Tags            []string `json:"tags"`
+	StartsAt        *string  `json:"startsAt"`
+	EndsAt          *string  `json:"endsAt"`
+	Cron            string   `json:"cron"`
+	DurationMinutes int64    `json:"durationMinutes"`
+	Timezone        string   `json:"timezone"`
+	Description     string   `json:"description"`
+	Scope           string   `json:"scope"`
+	Active          bool     `json:"active"`
+	ActiveUntil     *string  `json:"activeUntil"`
+	NextStart       *string  `json:"nextStart"`
+	CreatedAt       string   `json:"createdAt"`
+	CreatedBy       string   `json:"createdBy"`
+}
+
+func (h *Handler) toWindowRow(w services.Window) windowRow {
+	now := h.now()
+	r := windowRow{ID: w.ID, Name: w.Name, Jobs: orEmpty(w.Jobs), Tags: orEmpty(w.Tags), StartsAt: w.StartsAt, EndsAt: w.EndsAt,
+		Cron: w.Cron, DurationMinutes: w.DurationMinutes, Timezone: w.Timezone, Description: w.Describe(), Scope: w.Scope(),
+		CreatedAt: w.CreatedAt, CreatedBy: w.CreatedBy}
+	if on, end := w.ActiveAt(now); on {
+		r.Active, r.ActiveUntil = true, ptrTo(telemetry.ServerTime(end))
+	}
+	if next := w.NextStart(now); !next.IsZero() {
+		r.NextStart = ptrTo(telemetry.ServerTime(next))
+	}
+	return r
+}
+
+func orEmpty(s []string) []string {
+	if s == nil {
+		return []string{}
+	}
+	return s
+}
+
+func ptrTo[T any](v T) *T { return &v }
+
+// listWindows is GET /v1/maintenance-windows.
+func (h *Handler) listWindows(c *fiber.Ctx) error {
+	ws, err := h.Policies().Windows(c.UserContext())
+	if err != nil {
+		return err
+	}
+	out := make([]windowRow, len(ws))
+	for i, w := range ws {
+		out[i] = h.toWindowRow(w)
+	}
+	return writeJSON(c, fiber.StatusOK, struct {
+		Windows []windowRow `json:"windows"`
+	}{out})
+}
+
+// createWindow is POST /v1/maintenance-windows.
+func (h *Handler) createWindow(c *fiber.Ctx) error {
+	var in services.WindowInput
+	if d := decodeBody(c, &in); d != nil {
+		return writeJSON(c, fiber.StatusBadRequest, validationError{Error: "Invalid maintenance window", Details: *d})
+	}
+	w, err := h.Policies().CreateWindow(c.UserContext(), in, actorFrom(c), h.now())
+	if handled, err := invalidSettings(c, "Invalid maintenance window", err); handled || err != nil {
+		return err
+	}
+	return writeJSON(c, fiber.StatusCreated, struct {
+		Window windowRow `json:"window"`
+	}{h.toWindowRow(w)})
+}
+
+// deleteWindow is DELETE /v1/maintenance-windows/:id.
+func (h *Handler) deleteWindow(c *fiber.Ctx) error {
+	id, err := strconv.ParseInt(c.Params("id"), 10, 64)
+	if err != nil || id < 1 {
+		return writeJSON(c, fiber.StatusBadRequest, errorBody{Error: "id must be a positive integer"})
+	}
+	removed, err := h.Policies().DeleteWindow(c.UserContext(), id)
+	if err != nil {
+		return err
+	}
+	if !removed {
+		return writeJSON(c, fiber.StatusNotFound, errorBody{Error: "Maintenance window not found"})
+	}
+	return writeJSON(c, fiber.StatusOK, struct {
+		Deleted int64 `json:"deleted"`
+	}{id})
+}
+
+// getPolicyDefaults is GET /v1/settings/alert-policy.
+func (h *Handler) getPolicyDefaults(c *fiber.Ctx) error {
+	p, err := h.Policies().Defaults(c.UserContext())
+	if err != nil {
+		return err
+	}
+	return writeJSON(c, fiber.StatusOK, p)
+}
+
+// putPolicyDefaults is PUT /v1/settings/alert-policy.
+func (h *Handler) putPolicyDefaults(c *fiber.Ctx) error {
+	var in services.Policy
+	if d := decodeBody(c, &in); d != nil {
+		return writeJSON(c, fiber.StatusBadRequest, validationError{Error: "Invalid alert policy", Details: *d})
+	}
+	err := h.Policies().PutDefaults(c.UserContext(), in, h.now())
+	if handled, err := invalidSettings(c, "Invalid alert policy", err); handled || err != nil {
+		return err
+	}
+	return writeJSON(c, fiber.StatusOK, in)
+}

@@ -122,4 +122,3 @@ func TestDeliveriesOnPages(t *testing.T) {
 	}
 	r.now = r.now.Add(time.Minute)
 }
-

@@ -47,7 +47,9 @@ func pauses(db *gorm.DB) ([]models.JobPause, error) {
 func (t *Tx) Pauses() ([]models.JobPause, error) { return pauses(t.db) }
 
 // Pauses lists every paused job.
-func (s *Store) Pauses(ctx context.Context) ([]models.JobPause, error) { return pauses(s.db.WithContext(ctx)) }
+func (s *Store) Pauses(ctx context.Context) ([]models.JobPause, error) {
+	return pauses(s.db.WithContext(ctx))
+}
 
 func windows(db *gorm.DB) ([]models.MaintenanceWindow, error) {
 	var out []models.MaintenanceWindow

@@ -25,7 +25,8 @@ type alertsResponse struct {
 func alertFilter(c *fiber.Ctx) store.AlertFilter {
 	limit, offset := pagination(c)
 	return store.AlertFilter{JobName: singleQuery(c, "jobName"), Status: singleQuery(c, "status"),
-		AlertType: singleQuery(c, "alertType"), Severity: singleQuery(c, "severity"), Limit: limit, Offset: offset}
+		AlertType: singleQuery(c, "alertType"), Severity: singleQuery(c, "severity"), Tag: singleQuery(c, "tag"),
+		Limit: limit, Offset: offset}
 }
 
 // listAlerts is GET /v1/alerts.

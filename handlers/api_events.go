@@ -105,7 +105,7 @@ func eventFilter(c *fiber.Ctx) store.EventFilter {
 	limit, offset := pagination(c)
 	return store.EventFilter{JobName: singleQuery(c, "jobName"), ScriptPath: singleQuery(c, "scriptPath"),
 		Level: singleQuery(c, "level"), EventType: singleQuery(c, "eventType"), From: singleQuery(c, "from"),
-		To: singleQuery(c, "to"), Limit: limit, Offset: offset}
+		To: singleQuery(c, "to"), Tag: singleQuery(c, "tag"), Limit: limit, Offset: offset}
 }
 
 // listEvents is GET /v1/events.

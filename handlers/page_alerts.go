@@ -64,12 +64,12 @@ func (h *Handler) alertsTable(c *fiber.Ctx) (views.AlertsTableProps, error) {
 		return views.AlertsTableProps{}, repeatedParamPage(name)
 	}
 	f := views.AlertFilter{JobName: query(c, "jobName"), Status: oneOf(query(c, "status"), "OPEN", "CLOSED"),
-		AlertType: oneOf(query(c, "alertType"), "FAILURE", "MISSED", "RECOVERY"),
-		Severity:  oneOf(query(c, "severity"), "INFO", "WARN", "ERROR", "CRITICAL")}
+		AlertType: oneOf(query(c, "alertType"), views.AlertTypeNames...),
+		Severity:  oneOf(query(c, "severity"), "INFO", "WARN", "ERROR", "CRITICAL"), Tag: query(c, "tag")}
 	page := pageNumber(c)
 	// One row more than the page tells whether a next page exists.
 	rows, err := h.st.Alerts(c.UserContext(), store.AlertFilter{JobName: f.JobName, Status: f.Status, AlertType: f.AlertType,
-		Severity: f.Severity, Limit: alertsPageSize + 1, Offset: (page - 1) * alertsPageSize})
+		Severity: f.Severity, Tag: f.Tag, Limit: alertsPageSize + 1, Offset: (page - 1) * alertsPageSize})
 	if err != nil {
 		return views.AlertsTableProps{}, err
 	}

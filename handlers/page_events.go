@@ -31,10 +31,10 @@ func (h *Handler) eventsTable(c *fiber.Ctx) (views.EventsTableProps, error) {
 	}
 	f := views.EventFilter{JobName: query(c, "jobName"), ScriptPath: query(c, "scriptPath"),
 		Level:     oneOf(query(c, "level"), "DEBUG", "INFO", "WARN", "ERROR", "CRITICAL"),
-		EventType: query(c, "eventType"), From: query(c, "from"), To: query(c, "to")}
+		EventType: query(c, "eventType"), From: query(c, "from"), To: query(c, "to"), Tag: query(c, "tag")}
 	page := pageNumber(c)
 	rows, err := h.st.Events(c.UserContext(), store.EventFilter{JobName: f.JobName, ScriptPath: f.ScriptPath, Level: f.Level,
-		EventType: f.EventType, From: f.From, To: f.To, Limit: eventsPageSize + 1, Offset: (page - 1) * eventsPageSize})
+		EventType: f.EventType, From: f.From, To: f.To, Tag: f.Tag, Limit: eventsPageSize + 1, Offset: (page - 1) * eventsPageSize})
 	if err != nil {
 		return views.EventsTableProps{}, err
 	}

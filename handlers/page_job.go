@@ -22,15 +22,29 @@ const (
 
 // jobDetailPage is GET /jobs/:jobName; an unknown job answers 404 with the error banner.
 func (h *Handler) jobDetailPage(c *fiber.Ctx) error {
-	detail, err := h.jobDetailFromPath(c)
+	name, err := jobNameParam(c)
 	if err != nil {
 		return err
 	}
-	status := fiber.StatusOK
-	if detail.Check == nil {
-		status = fiber.StatusNotFound
+	return h.renderJobPage(c, strings.Clone(name), fiber.StatusOK, "")
+}
+
+// renderJobPage renders a job's page (404 for an unknown job), with formError shown on its
+// Alerting card.
+func (h *Handler) renderJobPage(c *fiber.Ctx, name string, status int, formError string) error {
+	detail, err := h.jobDetail(c.UserContext(), name, h.csrfToken(c))
+	if err != nil {
+		return err
 	}
-	return render(c, status, views.JobPage(views.JobProps{Chrome: h.chrome(c), Detail: detail}))
+	props := views.JobProps{Chrome: h.chrome(c), Detail: detail}
+	if detail.Check == nil {
+		return render(c, fiber.StatusNotFound, views.JobPage(props))
+	}
+	if props.Alerting, err = h.jobAlerting(c.UserContext(), *detail.Check, detail.CSRF); err != nil {
+		return err
+	}
+	props.Alerting.Error = formError
+	return render(c, status, views.JobPage(props))
 }
 
 // jobDetailPartial is GET /partials/jobs/:jobName/detail (200 even for an unknown job, so the

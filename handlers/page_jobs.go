@@ -6,13 +6,14 @@ import (
 	"slices"
 
 	"github.com/gofiber/fiber/v2"
+	"github.com/gulag/chief-monitor/models"
 	"github.com/gulag/chief-monitor/services"
 	"github.com/gulag/chief-monitor/views"
 )
 
 // jobsPage is GET /jobs.
 func (h *Handler) jobsPage(c *fiber.Ctx) error {
-	rows, err := h.jobRows(c.UserContext())
+	table, all, err := h.jobsTable(c)
 	if err != nil {
 		return err
 	}
@@ -20,17 +21,36 @@ func (h *Handler) jobsPage(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
-	return render(c, fiber.StatusOK, views.JobsPage(views.JobsProps{Chrome: h.chrome(c), Rows: rows, Runners: runners,
-		BaseURL: h.opts.BaseURL}))
+	return render(c, fiber.StatusOK, views.JobsPage(views.JobsProps{Chrome: h.chrome(c), Table: table, Runners: runners,
+		AllTags: all}))
 }
 
-// jobsTablePartial is GET /partials/jobs/table.
+// jobsTablePartial is GET /partials/jobs/table?tag=.
 func (h *Handler) jobsTablePartial(c *fiber.Ctx) error {
-	rows, err := h.jobRows(c.UserContext())
+	table, _, err := h.jobsTable(c)
 	if err != nil {
 		return err
 	}
-	return render(c, fiber.StatusOK, views.JobsTable(rows, h.opts.BaseURL, h.now()))
+	return render(c, fiber.StatusOK, views.JobsTable(table))
+}
+
+// jobsTable builds the jobs table for the query's tag, and lists every tag of every job.
+func (h *Handler) jobsTable(c *fiber.Ctx) (views.JobsTableProps, []string, error) {
+	rows, err := h.jobRows(c.UserContext())
+	if err != nil {
+		return views.JobsTableProps{}, nil, err
+	}
+	tag := query(c, "tag")
+	var all []string
+	kept := rows[:0]
+	for _, r := range rows {
+		all = append(all, r.Tags...)
+		if tag == "" || slices.Contains(r.Tags, tag) {
+			kept = append(kept, r)
+		}
+	}
+	slices.Sort(all)
+	return views.JobsTableProps{Rows: kept, Tag: tag, BaseURL: h.opts.BaseURL, Now: h.now()}, slices.Compact(all), nil
 }
 
 func (h *Handler) jobRows(ctx context.Context) ([]views.JobRow, error) {
@@ -38,9 +58,24 @@ func (h *Handler) jobRows(ctx context.Context) ([]views.JobRow, error) {
 	if err != nil {
 		return nil, err
 	}
+	now := h.now()
+	pauses, err := h.Policies().ActivePauses(ctx, now)
+	if err != nil {
+		return nil, err
+	}
+	paused := map[string]*models.JobPause{}
+	for i := range pauses {
+		paused[pauses[i].JobName] = &pauses[i]
+	}
+	windows, err := h.Policies().Windows(ctx)
+	if err != nil {
+		return nil, err
+	}
 	rows := make([]views.JobRow, len(jobs))
 	for i, j := range jobs {
-		rows[i] = views.JobRow{Check: j.Check, Latest: j.Latest, Health: string(j.Health), LastRun: j.LastRun}
+		tags := services.CheckTags(j.Check)
+		rows[i] = views.JobRow{Check: j.Check, Latest: j.Latest, Health: string(j.Health), LastRun: j.LastRun, Tags: tags,
+			Suppressed: services.Suppressed(paused[j.Check.JobName], windows, j.Check.JobName, tags, now)}
 		if j.Spec != nil {
 			rows[i].Schedule, rows[i].Conflict = j.Spec.ScheduleText, j.Spec.Conflict
 			if j.Spec.Runner != nil {

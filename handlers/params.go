@@ -19,8 +19,8 @@ func singleQuery(c *fiber.Ctx, name string) string {
 
 // Filter parameters of the event and alert lists, API and pages alike.
 var (
-	eventFilterParams = []string{"jobName", "scriptPath", "level", "eventType", "from", "to"}
-	alertFilterParams = []string{"jobName", "status", "alertType", "severity"}
+	eventFilterParams = []string{"jobName", "scriptPath", "level", "eventType", "from", "to", "tag"}
+	alertFilterParams = []string{"jobName", "status", "alertType", "severity", "tag"}
 )
 
 // repeatedParam returns the first of names that the query gives more than once, or "". A list

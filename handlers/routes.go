@@ -100,6 +100,8 @@ func (h *Handler) dashboardRoutes(app *fiber.App) {
 	app.Get("/partials/jobs/:jobName/detail", h.jobDetailPartial)
 	app.Get("/job", h.jobDetailPage) // ?name=, how pages link a job named "." or ".."
 	app.Get("/partials/job/detail", h.jobDetailPartial)
+	app.Post("/job/pause", h.pauseJobForm)
+	app.Post("/job/resume", h.resumeJobForm)
 	app.Get("/runs/:runId", h.runPage)
 	app.Get("/alerts", h.alertsPage)
 	app.Get("/partials/alerts/table", h.alertsTablePartial)

@@ -209,7 +209,7 @@ func TestPartialsCarryTestIDAndPolling(t *testing.T) {
 	}{
 		{"overview summary", "overview-summary", "/partials/overview/summary", OverviewSummary(Summary{}, now)},
 		{"overview alerts", "overview-alerts", "/partials/overview/alerts", OverviewAlerts(nil)},
-		{"jobs", "jobs-table", "/partials/jobs/table", JobsTable(nil, "http://x", time.Time{})},
+		{"jobs", "jobs-table", "/partials/jobs/table", JobsTable(JobsTableProps{BaseURL: "http://x"})},
 		{"job", "job-detail", "/partials/jobs/a%2Fb%20c/detail", JobDetail(JobDetailProps{Name: "a/b c"})},
 		{"alerts", "alerts-table", "/partials/alerts/table?status=OPEN&page=2",
 			AlertsTable(AlertsTableProps{Filter: AlertFilter{Status: "OPEN"}, Page: 2})},

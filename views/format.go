@@ -261,3 +261,6 @@ func visibleParts(s string) []textPart {
 // isDotSegment reports a name that a browser would resolve as a path segment ("." or ".."),
 // escaped or not: the URL standard reads %2e as a dot too.
 func isDotSegment(name string) bool { return name == "." || name == ".." }
+
+// AlertTypeNames are the alert types a filter offers, in the order they matter.
+var AlertTypeNames = []string{"FAILURE", "MISSED", "RECOVERY", "RUNNER_DOWN", "HUNG", "SLOW"}

@@ -3,7 +3,6 @@ package views
 import (
 	"strings"
 	"testing"
-	"time"
 
 	"github.com/PuerkitoBio/goquery"
 	"github.com/gulag/chief-monitor/models"
@@ -59,7 +58,7 @@ func TestHiddenCharactersAreShown(t *testing.T) {
 	// Every place a job name is displayed uses it: the jobs table, the alerts and events tables,
 	// the Job Detail heading and alert titles.
 	name := "pay\u202eslip"
-	doc := renderDoc(t, JobsTable([]JobRow{{Check: models.CheckState{JobName: name}}, {Check: models.CheckState{JobName: "."}}}, "", time.Time{}))
+	doc := renderDoc(t, JobsTable(JobsTableProps{Rows: []JobRow{{Check: models.CheckState{JobName: name}}, {Check: models.CheckState{JobName: "."}}}}))
 	links := doc.Find("td.job a")
 	if href, _ := links.Eq(0).Attr("href"); href != "/jobs/pay%E2%80%AEslip" {
 		t.Errorf("link %q", href)

@@ -71,13 +71,16 @@ func (t *Tx) CloseExpiredRecoveries(cutoff, now string) (int64, error) {
 // negative Limit lists them all.
 type AlertFilter struct {
 	JobName, Status, AlertType, Severity string
-	Limit, Offset                        int
+	// Tag keeps the alerts of jobs with this tag.
+	Tag           string
+	Limit, Offset int
 }
 
 // Alerts lists alerts newest first, filtered and paged.
 func (s *Store) Alerts(ctx context.Context, f AlertFilter) ([]models.Alert, error) {
 	q := whereEqual(s.db.WithContext(ctx), "job_name", f.JobName, "status", f.Status, "alert_type", f.AlertType,
-		"severity", f.Severity).Order("opened_at DESC, id DESC")
+		"severity", f.Severity)
+	q = whereTag(q, f.Tag).Order("opened_at DESC, id DESC")
 	if f.Limit >= 0 {
 		q = q.Limit(f.Limit).Offset(f.Offset)
 	}

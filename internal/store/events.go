@@ -101,7 +101,9 @@ type insertedEvent struct {
 type EventFilter struct {
 	JobName, ScriptPath, Level, EventType, SourceType string
 	From, To                                          string
-	Limit, Offset                                     int
+	// Tag keeps the events of jobs with this tag.
+	Tag           string
+	Limit, Offset int
 }
 
 // where applies the filter's conditions, always in the same order (one statement text, and one
@@ -109,6 +111,7 @@ type EventFilter struct {
 func (f EventFilter) where(q *gorm.DB) *gorm.DB {
 	q = whereEqual(q, "job_name", f.JobName, "script_path", f.ScriptPath, "level", f.Level,
 		"event_type", f.EventType, "source_type", f.SourceType)
+	q = whereTag(q, f.Tag)
 	if f.From != "" {
 		q = timeBound(q, f.From, ">=")
 	}
@@ -126,6 +129,19 @@ func whereEqual(q *gorm.DB, pairs ...string) *gorm.DB {
 		}
 	}
 	return q
+}
+
+// whereTag keeps the rows of jobs that have the tag. Tags are stored as a JSON array of words
+// without quotes or backslashes, so the quoted tag matches exactly one element; "_" is a LIKE
+// wildcard and is escaped.
+func whereTag(q *gorm.DB, tag string) *gorm.DB {
+	if tag == "" {
+		return q
+	}
+	escaped := strings.NewReplacer(`\`, `\\`, `%`, `\%`, `_`, `\_`).Replace(tag)
+	tagged := q.Session(&gorm.Session{NewDB: true}).Model(&models.CheckState{}).Select("job_name").
+		Where(`tags LIKE ? ESCAPE '\'`, `%"`+escaped+`"%`)
+	return q.Where("job_name IN (?)", tagged)
 }
 
 // timeBound is a from/to condition: on the parsed instant when the bound parses, and on the

@@ -110,5 +110,6 @@ func (h *Handler) dashboardRoutes(app *fiber.App) {
 	app.Get("/partials/events/table", h.eventsTablePartial)
 	app.Get("/settings", h.settingsPage)
 	app.Post("/settings", h.settingsSubmit)
+	h.maintenancePageRoutes(app)
 	h.deliveryPageRoutes(app)
 }

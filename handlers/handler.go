@@ -20,6 +20,10 @@ type Options struct {
 	APIKey string
 	// IngestAPIKey is MONITOR_INGEST_API_KEY: it opens the two ingest routes only.
 	IngestAPIKey string
+	// MetricsToken is MONITOR_METRICS_TOKEN: a Bearer token that opens GET /metrics only.
+	MetricsToken string
+	// Metrics is the Prometheus registry /metrics exposes; nil: one of the handler's own.
+	Metrics *services.Metrics
 	// AuthEnabled is MONITOR_AUTH_ENABLED.
 	AuthEnabled bool
 	// TrustedOrigins are the origins allowed to post with a session besides the service's own.

@@ -48,6 +48,7 @@ func (h *Handler) Routes(app *fiber.App) {
 	h.settingsRoutes(v1)
 	v1.Use(h.apiNotFound)
 
+	h.metricsRoutes(app)
 	h.dashboardRoutes(app)
 
 	app.Use(h.notFoundPage)

@@ -81,6 +81,8 @@ type Handler struct {
 	proxies      []*net.IPNet
 	limiter      *signInLimiter
 	assetVersion string
+
+	badges *services.Badges // status badges, see badges.go
 }
 
 // New returns a Handler. sessions may be nil while no browser sign-in exists.

@@ -46,6 +46,7 @@ func (h *Handler) Routes(app *fiber.App) {
 	v1.Post("/alerts/:alertId?/close", h.closeAlert)
 	v1.Get("/alerts/:alertId?/deliveries", h.listDeliveries)
 	h.settingsRoutes(v1)
+	h.badgeAPIRoutes(v1)
 	v1.Use(h.apiNotFound)
 
 	h.metricsRoutes(app)
@@ -88,6 +89,7 @@ func (h *Handler) dashboardRoutes(app *fiber.App) {
 		app.Use("/api/auth", h.apiNotFound)
 	}
 	app.Get("/index.html", h.indexHTML)
+	h.badgePublicRoutes(app)
 
 	app.Use(h.requireViewer)
 	app.Post("/logout", h.logout)
@@ -109,4 +111,5 @@ func (h *Handler) dashboardRoutes(app *fiber.App) {
 	app.Get("/settings", h.settingsPage)
 	app.Post("/settings", h.settingsSubmit)
 	h.deliveryPageRoutes(app)
+	h.badgePageRoutes(app)
 }

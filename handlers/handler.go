@@ -21,6 +21,10 @@ type Options struct {
 	APIKey string
 	// IngestAPIKey is MONITOR_INGEST_API_KEY: it opens the two ingest routes only.
 	IngestAPIKey string
+	// MetricsToken is MONITOR_METRICS_TOKEN: a Bearer token that opens GET /metrics only.
+	MetricsToken string
+	// Metrics is the Prometheus registry /metrics exposes; nil: one of the handler's own.
+	Metrics *services.Metrics
 	// AuthEnabled is MONITOR_AUTH_ENABLED.
 	AuthEnabled bool
 	// TrustedOrigins are the origins allowed to post with a session besides the service's own.
@@ -81,6 +85,8 @@ type Handler struct {
 	proxies      []*net.IPNet
 	limiter      *signInLimiter
 	assetVersion string
+
+	badges *services.Badges // status badges, see badges.go
 }
 
 // New returns a Handler. sessions may be nil while no browser sign-in exists.

@@ -47,8 +47,10 @@ func (h *Handler) Routes(app *fiber.App) {
 	v1.Get("/alerts/:alertId?/deliveries", h.listDeliveries)
 	h.settingsRoutes(v1)
 	h.policyRoutes(v1)
+	h.badgeAPIRoutes(v1)
 	v1.Use(h.apiNotFound)
 
+	h.metricsRoutes(app)
 	h.dashboardRoutes(app)
 
 	app.Use(h.notFoundPage)
@@ -88,6 +90,7 @@ func (h *Handler) dashboardRoutes(app *fiber.App) {
 		app.Use("/api/auth", h.apiNotFound)
 	}
 	app.Get("/index.html", h.indexHTML)
+	h.badgePublicRoutes(app)
 
 	app.Use(h.requireViewer)
 	app.Post("/logout", h.logout)
@@ -112,4 +115,5 @@ func (h *Handler) dashboardRoutes(app *fiber.App) {
 	app.Post("/settings", h.settingsSubmit)
 	h.maintenancePageRoutes(app)
 	h.deliveryPageRoutes(app)
+	h.badgePageRoutes(app)
 }

@@ -34,6 +34,7 @@ type Evaluator struct {
 	now      func() time.Time
 	storage  *StorageHealth
 	recon    *Reconciler
+	obs      Observer // optional: /metrics (metrics.go)
 }
 
 // NewEvaluator returns an evaluator that ticks every interval. holder identifies this
@@ -52,7 +53,9 @@ func (e *Evaluator) SetStorageHealth(h *StorageHealth) { e.storage = h }
 // Run ticks until ctx ends. The first pass comes one interval after start, as in the reference.
 func (e *Evaluator) Run(ctx context.Context) {
 	every(ctx, e.interval, e.now, func(now time.Time) {
+		start := time.Now()
 		_, err := e.Tick(ctx, now)
+		e.observePass(time.Since(start))
 		switch {
 		case err == nil:
 			e.storage.OK(now)

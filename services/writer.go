@@ -31,6 +31,7 @@ type Writer struct {
 	maxGroup int
 	onAlerts AlertHook
 	outbox   OutboxFunc
+	obs      Observer // optional: /metrics (metrics.go)
 
 	mu     sync.RWMutex
 	closed bool
@@ -225,7 +226,11 @@ func (w *Writer) gather(first work, lastGroup int, linger *time.Timer) (group []
 // after the commit. If the group fails, each batch is retried alone, so one bad batch is
 // answered with its own error while the others still commit.
 func (w *Writer) commitGroup(group []work) {
+	start := time.Now()
 	err := w.applyGroup(group)
+	if err == nil {
+		w.observeGroup(group, time.Since(start))
+	}
 	if err != nil && len(group) > 1 {
 		for _, wk := range group {
 			w.commitGroup([]work{wk})

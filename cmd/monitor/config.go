@@ -24,6 +24,7 @@ type Config struct {
 	DBURL               string `env:"MONITOR_DB_URL"`
 	APIKey              string `env:"MONITOR_API_KEY"`
 	IngestAPIKey        string `env:"MONITOR_INGEST_API_KEY"`
+	MetricsToken        string `env:"MONITOR_METRICS_TOKEN"`
 	AllowOpenIngest     bool   `env:"MONITOR_ALLOW_OPEN_INGEST"`
 	AuthEnabled         bool   `env:"MONITOR_AUTH_ENABLED"`
 	AuthSecret          string `env:"MONITOR_AUTH_SECRET"`
@@ -147,6 +148,7 @@ func LoadConfig(lookup lookupFunc) (*Config, error) {
 		DBURL:              strings.TrimSpace(str("MONITOR_DB_URL", "")),
 		APIKey:             str("MONITOR_API_KEY", ""),
 		IngestAPIKey:       str("MONITOR_INGEST_API_KEY", ""),
+		MetricsToken:       str("MONITOR_METRICS_TOKEN", ""),
 		AllowOpenIngest:    boolean("MONITOR_ALLOW_OPEN_INGEST", false),
 		AuthEnabled:        boolean("MONITOR_AUTH_ENABLED", true),
 		AuthSecret:         str("MONITOR_AUTH_SECRET", ""),
@@ -400,7 +402,8 @@ func (c *Config) LogValues() []any {
 		"trusted_origins", c.TrustedOriginsFinal,
 		"oidc_issuer", c.OIDCIssuer, "oidc_client_id", c.OIDCClientID, "oidc_client_secret", mask(c.OIDCClientSecret),
 		"github_client_id", c.GitHubClientID, "github_client_secret", mask(c.GitHubClientSecret),
-		"sso_allowed_emails", c.SSOAllowedEmails, "sso_allowed_domains", c.SSOAllowedDomains}
+		"sso_allowed_emails", c.SSOAllowedEmails, "sso_allowed_domains", c.SSOAllowedDomains,
+		"metrics_token", mask(c.MetricsToken)}
 }
 
 var configType = reflect.TypeOf(Config{})

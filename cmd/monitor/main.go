@@ -252,12 +252,15 @@ func serve(ctx context.Context, cfg *Config, log *slog.Logger) error {
 	alertSettings, notifier := wireAlerting(cfg, log, st, writer)
 	storage := services.NewStorageHealth(log) // one report per outage for the whole process
 	notifier.SetStorageHealth(storage)
+	status := services.NewStatus(st)
+	metrics := services.NewMetrics(st, status, writer)
+	writer.SetObserver(metrics) // before Run: the writer goroutine reads it
 	writerDone := make(chan struct{})
 	go func() { writer.Run(); close(writerDone) }()
-	status := services.NewStatus(st)
 
 	opts := handlers.Options{APIKey: cfg.APIKey, IngestAPIKey: cfg.IngestAPIKey, AuthEnabled: cfg.AuthEnabled,
-		DBPath: cfg.DBPath, TrustedOrigins: cfg.TrustedOriginsFinal, Logger: log, Storage: storage}
+		DBPath: cfg.DBPath, TrustedOrigins: cfg.TrustedOriginsFinal, Logger: log, Storage: storage,
+		MetricsToken: cfg.MetricsToken, Metrics: metrics}
 	if err := wireDashboard(ctx, cfg, log, st, writer, &opts); err != nil {
 		writer.Close()
 		<-writerDone
@@ -282,6 +285,7 @@ func serve(ctx context.Context, cfg *Config, log *slog.Logger) error {
 	status.SetReconciler(eval.Reconciler())
 	ret := services.NewRetention(writer, log, cfg.RetentionDays, time.Duration(cfg.RetentionInterval)*time.Second, holder)
 	eval.SetStorageHealth(storage)
+	eval.SetObserver(metrics)
 	ret.SetStorageHealth(storage)
 	loops.Add(3)
 	go func() { defer loops.Done(); eval.Run(loopCtx) }()

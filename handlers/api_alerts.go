@@ -127,6 +127,9 @@ func (h *Handler) closeAlert(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
+	if updated {
+		h.auditAlertClose(c, a, reason)
+	}
 	return writeJSON(c, fiber.StatusOK, closeResponse{Found: true, Updated: updated, Reason: reason,
 		Alert: closedAlert{ID: a.ID, Status: a.Status, ClosedAt: a.ClosedAt}})
 }

@@ -21,13 +21,13 @@ func (h *Handler) Policies() *services.Policies {
 // alert policy.
 func (h *Handler) policyRoutes(v1 fiber.Router) {
 	v1.Get("/pauses", h.listPauses)
-	v1.Post("/jobs/:jobName/pause", h.pauseJob)
-	v1.Post("/jobs/:jobName/resume", h.resumeJob)
+	v1.Post("/jobs/:jobName/pause", h.requireAdmin, h.pauseJob)
+	v1.Post("/jobs/:jobName/resume", h.requireAdmin, h.resumeJob)
 	v1.Get("/maintenance-windows", h.listWindows)
-	v1.Post("/maintenance-windows", h.createWindow)
-	v1.Delete("/maintenance-windows/:id", h.deleteWindow)
+	v1.Post("/maintenance-windows", h.requireAdmin, h.createWindow)
+	v1.Delete("/maintenance-windows/:id", h.requireAdmin, h.deleteWindow)
 	v1.Get("/settings/alert-policy", h.getPolicyDefaults)
-	v1.Put("/settings/alert-policy", h.putPolicyDefaults)
+	v1.Put("/settings/alert-policy", h.requireAdmin, h.putPolicyDefaults)
 }
 
 // pauseRow is a pause as the API shows it.
@@ -100,6 +100,7 @@ func (h *Handler) pauseJob(c *fiber.Ctx) error {
 	if handled, err := invalidSettings(c, "Invalid pause", err); handled || err != nil {
 		return err
 	}
+	h.auditPause(c, p)
 	return writeJSON(c, fiber.StatusOK, struct {
 		Pause pauseRow `json:"pause"`
 	}{toPauseRow(p)})
@@ -114,6 +115,9 @@ func (h *Handler) resumeJob(c *fiber.Ctx) error {
 	resumed, err := h.Policies().Resume(c.UserContext(), job)
 	if err != nil {
 		return err
+	}
+	if resumed {
+		h.audit(c, "pause.resume", job, "")
 	}
 	return writeJSON(c, fiber.StatusOK, struct {
 		JobName string `json:"jobName"`
@@ -189,6 +193,7 @@ func (h *Handler) createWindow(c *fiber.Ctx) error {
 	if handled, err := invalidSettings(c, "Invalid maintenance window", err); handled || err != nil {
 		return err
 	}
+	h.auditWindow(c, w)
 	return writeJSON(c, fiber.StatusCreated, struct {
 		Window windowRow `json:"window"`
 	}{h.toWindowRow(w)})
@@ -207,6 +212,7 @@ func (h *Handler) deleteWindow(c *fiber.Ctx) error {
 	if !removed {
 		return writeJSON(c, fiber.StatusNotFound, errorBody{Error: "Maintenance window not found"})
 	}
+	h.audit(c, "maintenance.delete", strconv.FormatInt(id, 10), "")
 	return writeJSON(c, fiber.StatusOK, struct {
 		Deleted int64 `json:"deleted"`
 	}{id})
@@ -231,5 +237,25 @@ func (h *Handler) putPolicyDefaults(c *fiber.Ctx) error {
 	if handled, err := invalidSettings(c, "Invalid alert policy", err); handled || err != nil {
 		return err
 	}
+	h.auditPolicy(c, in)
 	return writeJSON(c, fiber.StatusOK, in)
+}
+
+// auditPause, auditWindow and auditPolicy write the audit line of each change, the same from
+// the API and the page forms.
+func (h *Handler) auditPause(c *fiber.Ctx, p models.JobPause) {
+	detail := p.Reason
+	if p.UntilAt != nil {
+		detail = "until " + *p.UntilAt + "; " + detail
+	}
+	h.audit(c, "pause.create", p.JobName, detail)
+}
+
+func (h *Handler) auditWindow(c *fiber.Ctx, w services.Window) {
+	h.audit(c, "maintenance.create", w.Name, w.Scope()+", "+w.Describe())
+}
+
+func (h *Handler) auditPolicy(c *fiber.Ctx, p services.Policy) {
+	b, _ := json.Marshal(p)
+	h.audit(c, "alert-policy.update", "defaults", string(b))
 }

@@ -145,6 +145,7 @@ func (h *Handler) putEmailSettings(c *fiber.Ctx) error {
 	if err := s.PutEmail(c.UserContext(), es, h.now()); err != nil {
 		return err
 	}
+	h.audit(c, "settings.email.update", services.ChannelEmail, emailSettingsDetail(es))
 	return writeJSON(c, fiber.StatusOK, emailSettingsResponse{es.Recipients, es.EnabledAlertTypes, s.ProviderConfigured()})
 }
 
@@ -190,6 +191,7 @@ func (h *Handler) testEmail(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
+	h.auditTest(c, services.ChannelEmail, "", r)
 	return writeTestResult(c, r)
 }
 
@@ -293,6 +295,7 @@ func (h *Handler) putChannels(kind, label string) fiber.Handler {
 		if err != nil {
 			return err
 		}
+		h.audit(c, "settings."+kind+".update", kind, channelsDetail(out))
 		return writeJSON(c, fiber.StatusOK, h.channelsBody(kind, out))
 	}
 }
@@ -307,6 +310,7 @@ func (h *Handler) testChannels(kind string) fiber.Handler {
 		if err != nil {
 			return err
 		}
+		h.auditTest(c, kind, strings.TrimSpace(in.Name), r)
 		return writeTestResult(c, r)
 	}
 }
@@ -314,12 +318,12 @@ func (h *Handler) testChannels(kind string) fiber.Handler {
 // settingsRoutes registers the alert-delivery settings endpoints on the /v1 group.
 func (h *Handler) settingsRoutes(v1 fiber.Router) {
 	v1.Get("/settings/alerts/email", h.getEmailSettings)
-	v1.Put("/settings/alerts/email", h.putEmailSettings)
-	v1.Post("/settings/alerts/email/test", h.testEmail)
+	v1.Put("/settings/alerts/email", h.requireAdmin, h.putEmailSettings)
+	v1.Post("/settings/alerts/email/test", h.requireAdmin, h.testEmail)
 	v1.Get("/settings/alerts/webhooks", h.getChannels(services.ChannelWebhook))
-	v1.Put("/settings/alerts/webhooks", h.putChannels(services.ChannelWebhook, "Invalid webhook settings payload"))
-	v1.Post("/settings/alerts/webhooks/test", h.testChannels(services.ChannelWebhook))
+	v1.Put("/settings/alerts/webhooks", h.requireAdmin, h.putChannels(services.ChannelWebhook, "Invalid webhook settings payload"))
+	v1.Post("/settings/alerts/webhooks/test", h.requireAdmin, h.testChannels(services.ChannelWebhook))
 	v1.Get("/settings/alerts/slack", h.getChannels(services.ChannelSlack))
-	v1.Put("/settings/alerts/slack", h.putChannels(services.ChannelSlack, "Invalid Slack settings payload"))
-	v1.Post("/settings/alerts/slack/test", h.testChannels(services.ChannelSlack))
+	v1.Put("/settings/alerts/slack", h.requireAdmin, h.putChannels(services.ChannelSlack, "Invalid Slack settings payload"))
+	v1.Post("/settings/alerts/slack/test", h.requireAdmin, h.testChannels(services.ChannelSlack))
 }

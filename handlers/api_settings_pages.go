@@ -20,9 +20,9 @@ import (
 // test buttons, and the overview's delivery banner. Call it behind requireViewer.
 func (h *Handler) deliveryPageRoutes(app fiber.Router) {
 	app.Get("/partials/overview/delivery", h.deliveryHealthPartial)
-	app.Post("/settings/channels/:kind", h.channelSubmit)
-	app.Post("/settings/channels/:kind/delete", h.channelDelete)
-	app.Post("/settings/test/:kind", h.deliveryTestSubmit)
+	app.Post("/settings/channels/:kind", h.requireAdmin, h.channelSubmit)
+	app.Post("/settings/channels/:kind/delete", h.requireAdmin, h.channelDelete)
+	app.Post("/settings/test/:kind", h.requireAdmin, h.deliveryTestSubmit)
 }
 
 func toDeliveryView(d models.AlertDelivery) views.DeliveryView {
@@ -195,6 +195,7 @@ func (h *Handler) channelSubmit(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
+	h.audit(c, "settings."+kind+".update", kind, "saved "+channelDetail(ch))
 	if card, err = h.channelsCard(c, kind); err != nil {
 		return err
 	}
@@ -241,6 +242,7 @@ func (h *Handler) channelDelete(c *fiber.Ctx) error {
 	if err := h.putChannel(c, kind, services.ChannelConfig{Name: name}, true); err != nil {
 		return err
 	}
+	h.audit(c, "settings."+kind+".update", kind, "removed "+strconv.Quote(name))
 	card, err := h.channelsCard(c, kind)
 	if err != nil {
 		return err
@@ -270,6 +272,7 @@ func (h *Handler) deliveryTestSubmit(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
+	h.auditTest(c, kind, "", r)
 	title := map[string]string{services.ChannelEmail: "Test email failed", services.ChannelWebhook: "Test webhook failed",
 		services.ChannelSlack: "Test Slack message failed"}[kind]
 	p := views.DeliveryTestProps{EmailProvider: h.AlertSettings().EmailProvider(), Title: title, Message: r.Message,

@@ -26,9 +26,16 @@ var _ Sessions = (*Handler)(nil)
 type viewer struct {
 	email     string
 	sessionID string
+	// role is the signed-in user's role ("" when the pages are open).
+	role models.Role
+	// admin is true for an admin's session and in the open mode.
+	admin bool
 	// open is true when auth is disabled and the pages are open to anyone.
 	open bool
 }
+
+// isAdmin reports whether the viewer may change things.
+func (v viewer) isAdmin() bool { return v.admin }
 
 func viewerFrom(c *fiber.Ctx) (viewer, bool) {
 	v, ok := c.Locals(localsViewer).(viewer)
@@ -102,7 +109,7 @@ func (h *Handler) requireViewer(c *fiber.Ctx) error {
 		if h.opts.AuthEnabled || h.opts.APIKey != "" {
 			return render(c, fiber.StatusForbidden, views.LockedPage(views.Chrome{AssetVersion: h.assetVersion, Now: h.now()}))
 		}
-		c.Locals(localsViewer, viewer{open: true})
+		h.setViewer(c, viewer{open: true, admin: true})
 		return c.Next()
 	}
 	cur := h.currentSession(c)
@@ -112,7 +119,7 @@ func (h *Handler) requireViewer(c *fiber.Ctx) error {
 	if cur.Extended {
 		h.setSessionCookie(c, cur)
 	}
-	c.Locals(localsViewer, viewer{email: cur.User.Email, sessionID: cur.Session.ID})
+	h.setViewer(c, viewer{email: cur.User.Email, sessionID: cur.Session.ID, role: cur.User.Role, admin: cur.User.IsAdmin()})
 	c.Locals(localsActor, cur.User.Email)
 	return c.Next()
 }
@@ -133,6 +140,16 @@ func (h *Handler) toLogin(c *fiber.Ctx) error {
 		status = fiber.StatusSeeOther
 	}
 	return c.Redirect("/login?next="+url.QueryEscape(sanitizeNext(next)), status)
+}
+
+// disabledMessage is what a disabled user sees after giving the right password.
+const disabledMessage = "This account is disabled. Ask an admin of this monitor to enable it."
+
+// setViewer records who is looking, for the handlers (viewerFrom) and for the pages, which
+// hide what the viewer may not do.
+func (h *Handler) setViewer(c *fiber.Ctx, v viewer) {
+	c.Locals(localsViewer, v)
+	c.SetUserContext(views.WithAccess(c.UserContext(), views.Access{Admin: v.admin, Role: v.role.String()}))
 }
 
 // loginPage is GET /login.
@@ -179,6 +196,8 @@ func (h *Handler) loginSubmit(c *fiber.Ctx) error {
 		return h.renderLogin(c, fiber.StatusBadRequest, views.LoginProps{Next: next, Email: email, Error: "Invalid email"})
 	case errors.Is(err, services.ErrInvalidCredentials):
 		return h.renderLogin(c, fiber.StatusUnauthorized, views.LoginProps{Next: next, Email: email, Error: "Invalid email or password"})
+	case errors.Is(err, services.ErrUserDisabled):
+		return h.renderLogin(c, fiber.StatusForbidden, views.LoginProps{Next: next, Email: email, Error: disabledMessage})
 	case err != nil:
 		return err
 	}
@@ -314,6 +333,8 @@ func (h *Handler) apiSignIn(c *fiber.Ctx) error {
 		return authFail(c, fiber.StatusBadRequest, "INVALID_EMAIL", "Invalid email")
 	case errors.Is(err, services.ErrInvalidCredentials):
 		return authFail(c, fiber.StatusUnauthorized, "INVALID_EMAIL_OR_PASSWORD", "Invalid email or password")
+	case errors.Is(err, services.ErrUserDisabled):
+		return authFail(c, fiber.StatusForbidden, "USER_DISABLED", disabledMessage)
 	case err != nil:
 		return err
 	}

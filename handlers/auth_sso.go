@@ -36,6 +36,9 @@ type SSOOptions struct {
 	GitHubClientID, GitHubClientSecret string
 	// AllowedEmails and AllowedDomains are the allow-list; an identity must match one.
 	AllowedEmails, AllowedDomains []string
+	// AdminEmails (MONITOR_SSO_ADMIN_EMAILS) are exact addresses or "@domain" entries whose
+	// users sign in as admins; every other single sign-on user is a viewer.
+	AdminEmails []string
 	// BaseURL is the public origin; callbacks are <BaseURL>/auth/sso/<id>/callback.
 	BaseURL string
 	// Secret signs the state cookie (MONITOR_AUTH_SECRET).
@@ -75,6 +78,7 @@ func NewSSO(o SSOOptions) (*SSO, error) {
 	for _, d := range o.AllowedDomains {
 		s.policy.Domains = append(s.policy.Domains, strings.ToLower(strings.TrimPrefix(strings.TrimSpace(d), "@")))
 	}
+	s.policy.AdminEmails, s.policy.AdminDomains = services.ParseEmailList(o.AdminEmails)
 	base := strings.TrimSuffix(o.BaseURL, "/")
 	if o.OIDCIssuer != "" {
 		discovery := strings.TrimSuffix(o.OIDCIssuer, "/") + "/.well-known/openid-configuration"

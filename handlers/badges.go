@@ -37,9 +37,9 @@ func (h *Handler) badgeService() *services.Badges {
 // badgeAPIRoutes registers the badge endpoints of the /v1 group (API key or session).
 func (h *Handler) badgeAPIRoutes(v1 fiber.Router) {
 	h.badgeService()
-	v1.Get("/badges", h.listBadges)
-	v1.Post("/badges", h.createBadge)
-	v1.Post("/badges/:badgeId/revoke", h.revokeBadge)
+	v1.Get("/badges", h.requireAdmin, h.listBadges)
+	v1.Post("/badges", h.requireAdmin, h.createBadge)
+	v1.Post("/badges/:badgeId/revoke", h.requireAdmin, h.revokeBadge)
 }
 
 // badgePublicRoutes registers the badge images, readable without signing in: register them
@@ -155,6 +155,7 @@ func (h *Handler) createBadge(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
+	h.audit(c, "badge.create", strconv.FormatInt(b.ID, 10), "jobs "+b.JobPattern)
 	return writeJSON(c, fiber.StatusCreated, badgeCreatedResponse{Badge: toBadgeView(b), Token: token, badgeURLs: h.urlsFor(c, token)})
 }
 
@@ -177,6 +178,7 @@ func (h *Handler) revokeBadge(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
+	h.audit(c, "badge.revoke", strconv.FormatInt(b.ID, 10), "")
 	return writeJSON(c, fiber.StatusOK, struct {
 		Badge badgeView `json:"badge"`
 	}{toBadgeView(b)})

@@ -70,7 +70,7 @@ func newDash(t *testing.T, mutate func(*Options)) *dashRig {
 	// Seed the admin with a hash computed once per package: scrypt is slow under -race.
 	id := services.RandomID(32)
 	now := "2026-03-01T00:00:00.000Z"
-	u := models.User{ID: id, Name: "admin", Email: testAdmin, CreatedAt: now, UpdatedAt: now}
+	u := models.User{ID: id, Name: "admin", Email: testAdmin, Role: models.RoleAdmin, CreatedAt: now, UpdatedAt: now}
 	hash := adminHash(t)
 	acct := models.Account{ID: services.RandomID(32), AccountID: id, ProviderID: models.ProviderCredential, UserID: id,
 		Password: &hash, CreatedAt: now, UpdatedAt: now}

@@ -99,12 +99,15 @@ func (h *Handler) closeAlertForm(c *fiber.Ctx) error {
 		reason = "manual-ui"
 	}
 
-	a, _, err := h.alerts.Close(c.UserContext(), id, strings.Clone(reason), actorFrom(c), h.now())
+	a, updated, err := h.alerts.Close(c.UserContext(), id, strings.Clone(reason), actorFrom(c), h.now())
 	if errors.Is(err, store.ErrNotFound) {
 		return fiber.NewError(fiber.StatusNotFound, "Alert not found")
 	}
 	if err != nil {
 		return err
+	}
+	if updated {
+		h.auditAlertClose(c, a, reason)
 	}
 	back := sanitizeNext(c.FormValue("back"))
 	if !isHTMX(c) {

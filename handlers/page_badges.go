@@ -2,6 +2,7 @@ package handlers
 
 import (
 	"errors"
+	"strconv"
 	"strings"
 
 	"github.com/gofiber/fiber/v2"
@@ -14,9 +15,9 @@ import (
 // requireViewer.
 func (h *Handler) badgePageRoutes(app fiber.Router) {
 	h.badgeService()
-	app.Get("/settings/badges", h.badgesPage)
-	app.Post("/settings/badges", h.badgeSubmit)
-	app.Post("/settings/badges/:badgeId/revoke", h.badgeRevokeSubmit)
+	app.Get("/settings/badges", h.requireAdmin, h.badgesPage)
+	app.Post("/settings/badges", h.requireAdmin, h.badgeSubmit)
+	app.Post("/settings/badges/:badgeId/revoke", h.requireAdmin, h.badgeRevokeSubmit)
 }
 
 // badgesCard loads the card with the stored badges and an empty form.
@@ -70,6 +71,7 @@ func (h *Handler) badgeSubmit(c *fiber.Ctx) error {
 		card.Error = badgeFormMessage(be)
 		return h.renderBadges(c, fiber.StatusBadRequest, card)
 	}
+	h.audit(c, "badge.create", strconv.FormatInt(b.ID, 10), "jobs "+b.JobPattern)
 	u := h.urlsFor(c, token)
 	card.Created = &views.CreatedBadge{Label: services.BadgeLabel(b), SVGURL: u.SVG, JSONURL: u.JSON, ShieldsURL: u.Shields,
 		PreviewURL: u.Preview}
@@ -101,6 +103,7 @@ func (h *Handler) badgeRevokeSubmit(c *fiber.Ctx) error {
 	} else if err != nil {
 		return err
 	}
+	h.audit(c, "badge.revoke", strconv.FormatInt(id, 10), "")
 	if !isHTMX(c) {
 		return c.Redirect("/settings/badges?revoked=1", fiber.StatusSeeOther)
 	}

@@ -43,7 +43,7 @@ func (h *Handler) renderJobPage(c *fiber.Ctx, name string, status int, formError
 	if props.Alerting, err = h.jobAlerting(c.UserContext(), *detail.Check, detail.CSRF); err != nil {
 		return err
 	}
-	props.Alerting.Error = formError
+	props.Alerting.Error, props.Alerting.CanPause = formError, h.isAdmin(c)
 	return render(c, status, views.JobPage(props))
 }
 

@@ -15,7 +15,7 @@ import (
 func (h *Handler) jobAlerting(ctx context.Context, c models.CheckState, csrf string) (views.JobAlertingProps, error) {
 	now := h.now()
 	tags := services.CheckTags(c)
-	p := views.JobAlertingProps{Name: c.JobName, Tags: tags, CSRF: csrf, CanPause: true}
+	p := views.JobAlertingProps{Name: c.JobName, Tags: tags, CSRF: csrf}
 	pol := h.Policies()
 	pauses, err := pol.ActivePauses(ctx, now)
 	if err != nil {
@@ -59,7 +59,7 @@ func (h *Handler) pauseJobForm(c *fiber.Ctx) error {
 	}
 	name := strings.Clone(singleQuery(c, "name"))
 	in := services.PauseInput{Until: c.FormValue("until"), Reason: c.FormValue("reason")}
-	_, err := h.Policies().Pause(c.UserContext(), name, actorFrom(c), in, h.now())
+	p, err := h.Policies().Pause(c.UserContext(), name, actorFrom(c), in, h.now())
 	var se *services.SettingsError
 	if errors.As(err, &se) {
 		return h.renderJobPage(c, name, fiber.StatusBadRequest, se.Issues[0].Path+": "+se.Issues[0].Message)
@@ -67,6 +67,7 @@ func (h *Handler) pauseJobForm(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
+	h.auditPause(c, p)
 	return c.Redirect(string(views.JobURL(name)), fiber.StatusSeeOther)
 }
 
@@ -76,8 +77,12 @@ func (h *Handler) resumeJobForm(c *fiber.Ctx) error {
 		return err
 	}
 	name := strings.Clone(singleQuery(c, "name"))
-	if _, err := h.Policies().Resume(c.UserContext(), name); err != nil {
+	resumed, err := h.Policies().Resume(c.UserContext(), name)
+	if err != nil {
 		return err
+	}
+	if resumed {
+		h.audit(c, "pause.resume", name, "")
 	}
 	return c.Redirect(string(views.JobURL(name)), fiber.StatusSeeOther)
 }

@@ -12,10 +12,10 @@ import (
 
 // maintenancePageRoutes registers /settings/maintenance and its forms.
 func (h *Handler) maintenancePageRoutes(app fiber.Router) {
-	app.Get("/settings/maintenance", h.maintenancePage)
-	app.Post("/settings/maintenance", h.createWindowForm)
-	app.Post("/settings/maintenance/:id/delete", h.deleteWindowForm)
-	app.Post("/settings/alert-policy", h.policyForm)
+	app.Get("/settings/maintenance", h.requireAdmin, h.maintenancePage)
+	app.Post("/settings/maintenance", h.requireAdmin, h.createWindowForm)
+	app.Post("/settings/maintenance/:id/delete", h.requireAdmin, h.deleteWindowForm)
+	app.Post("/settings/alert-policy", h.requireAdmin, h.policyForm)
 }
 
 // maintenancePage is GET /settings/maintenance.
@@ -84,13 +84,15 @@ func (h *Handler) createWindowForm(c *fiber.Ctx) error {
 		}
 		in.DurationMinutes = n
 	}
-	if _, err := h.Policies().CreateWindow(c.UserContext(), in, actorFrom(c), h.now()); err != nil {
+	w, err := h.Policies().CreateWindow(c.UserContext(), in, actorFrom(c), h.now())
+	if err != nil {
 		var se *services.SettingsError
 		if !errors.As(err, &se) {
 			return err
 		}
 		return h.renderMaintenance(c, fiber.StatusBadRequest, views.MaintenanceProps{Form: form, Error: se.Issues[0].Path + ": " + se.Issues[0].Message})
 	}
+	h.auditWindow(c, w)
 	return c.Redirect("/settings/maintenance?saved=added", fiber.StatusSeeOther)
 }
 
@@ -103,8 +105,12 @@ func (h *Handler) deleteWindowForm(c *fiber.Ctx) error {
 	if err != nil || id < 1 {
 		return fiber.NewError(fiber.StatusBadRequest, "id must be a positive integer")
 	}
-	if _, err := h.Policies().DeleteWindow(c.UserContext(), id); err != nil {
+	removed, err := h.Policies().DeleteWindow(c.UserContext(), id)
+	if err != nil {
 		return err
+	}
+	if removed {
+		h.audit(c, "maintenance.delete", strconv.FormatInt(id, 10), "")
 	}
 	return c.Redirect("/settings/maintenance?saved=deleted", fiber.StatusSeeOther)
 }
@@ -149,6 +155,6 @@ func (h *Handler) policyForm(c *fiber.Ctx) error {
 		}
 		return refuse(se.Issues[0].Path + ": " + se.Issues[0].Message)
 	}
+	h.auditPolicy(c, p)
 	return c.Redirect("/settings/maintenance?saved=policy", fiber.StatusSeeOther)
 }
-

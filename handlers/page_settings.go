@@ -95,6 +95,7 @@ func (h *Handler) settingsSubmit(c *fiber.Ctx) error {
 	if err := h.AlertSettings().PutEmail(c.UserContext(), s, h.now()); err != nil {
 		return err
 	}
+	h.audit(c, "settings.email.update", services.ChannelEmail, emailSettingsDetail(s))
 	if !isHTMX(c) {
 		return c.Redirect("/settings?saved=1", fiber.StatusSeeOther)
 	}

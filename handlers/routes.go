@@ -43,11 +43,13 @@ func (h *Handler) Routes(app *fiber.App) {
 	v1.Get("/runners", h.listRunners)
 	v1.Get("/alerts", h.listAlerts)
 	// :alertId? is optional so that an empty id reaches alertIDParam and is a 400, not a 404.
-	v1.Post("/alerts/:alertId?/close", h.closeAlert)
+	v1.Post("/alerts/:alertId?/close", h.requireAdmin, h.closeAlert)
 	v1.Get("/alerts/:alertId?/deliveries", h.listDeliveries)
 	h.settingsRoutes(v1)
 	h.policyRoutes(v1)
 	h.badgeAPIRoutes(v1)
+	h.userRoutes(v1)
+	v1.Get("/audit", h.requireAdmin, h.listAudit)
 	v1.Use(h.apiNotFound)
 
 	h.metricsRoutes(app)
@@ -71,7 +73,8 @@ func (h *Handler) recoverPanic(c *fiber.Ctx) (err error) {
 
 // dashboardRoutes registers the pages, their htmx partials, the form posts, sign-in and the
 // static assets. Everything after the requireViewer middleware needs a session (or the open
-// mode); /login, /api/auth, /auth/sso and /static do not.
+// mode); /login, /api/auth, /auth/sso and /static do not. Every route that changes something
+// also takes requireAdmin (TestEveryWriteRouteNeedsAdmin walks the table to hold that).
 func (h *Handler) dashboardRoutes(app *fiber.App) {
 	app.Use(h.securityHeaders)
 	app.Get("/static/*", h.staticFile)
@@ -103,17 +106,19 @@ func (h *Handler) dashboardRoutes(app *fiber.App) {
 	app.Get("/partials/jobs/:jobName/detail", h.jobDetailPartial)
 	app.Get("/job", h.jobDetailPage) // ?name=, how pages link a job named "." or ".."
 	app.Get("/partials/job/detail", h.jobDetailPartial)
-	app.Post("/job/pause", h.pauseJobForm)
-	app.Post("/job/resume", h.resumeJobForm)
+	app.Post("/job/pause", h.requireAdmin, h.pauseJobForm)
+	app.Post("/job/resume", h.requireAdmin, h.resumeJobForm)
 	app.Get("/runs/:runId", h.runPage)
 	app.Get("/alerts", h.alertsPage)
 	app.Get("/partials/alerts/table", h.alertsTablePartial)
-	app.Post("/alerts/:alertId?/close", h.closeAlertForm)
+	app.Post("/alerts/:alertId?/close", h.requireAdmin, h.closeAlertForm)
 	app.Get("/events", h.eventsPage)
 	app.Get("/partials/events/table", h.eventsTablePartial)
-	app.Get("/settings", h.settingsPage)
-	app.Post("/settings", h.settingsSubmit)
+	app.Get("/settings", h.requireAdmin, h.settingsPage)
+	app.Post("/settings", h.requireAdmin, h.settingsSubmit)
 	h.maintenancePageRoutes(app)
 	h.deliveryPageRoutes(app)
 	h.badgePageRoutes(app)
+	h.userPageRoutes(app)
+	app.Get("/settings/audit", h.requireAdmin, h.auditPage)
 }

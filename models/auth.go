@@ -9,10 +9,41 @@ type User struct {
 	Image         *string `gorm:"column:image"`
 	CreatedAt     string  `gorm:"column:createdAt"`
 	UpdatedAt     string  `gorm:"column:updatedAt"`
+	// Role is RoleAdmin or RoleViewer; anything else is treated as a viewer. The column's
+	// default is viewer, so a row written without a role grants the least.
+	Role Role `gorm:"column:role;default:viewer"`
+	// DisabledAt is when an admin disabled the user (nil: active). A disabled user cannot sign in.
+	DisabledAt *string `gorm:"column:disabledAt"`
+	// LastSignInAt is the user's latest successful sign-in, when known.
+	LastSignInAt *string `gorm:"column:lastSignInAt"`
 }
 
 // TableName maps the struct to the original table name.
 func (User) TableName() string { return "user" }
+
+// IsAdmin reports whether the user may change things: an admin who is not disabled.
+func (u User) IsAdmin() bool { return u.Role == RoleAdmin && u.DisabledAt == nil }
+
+// Disabled reports whether an admin disabled the user.
+func (u User) Disabled() bool { return u.DisabledAt != nil }
+
+// Role is what a signed-in user may do.
+type Role string
+
+// The roles: an admin can do everything, a viewer sees the pages and reads the API.
+const (
+	RoleAdmin  Role = "admin"
+	RoleViewer Role = "viewer"
+)
+
+// Roles lists the roles in the order the user page offers them.
+var Roles = []Role{RoleViewer, RoleAdmin}
+
+// String returns the role's name.
+func (r Role) String() string { return string(r) }
+
+// Valid reports whether r is one of Roles.
+func (r Role) Valid() bool { return r == RoleAdmin || r == RoleViewer }
 
 // Session is one row of the "session" table. Token holds the raw token for rows written by the
 // original and its SHA-256 (hex) for rows written by this service.
@@ -66,3 +97,12 @@ type Verification struct {
 
 // TableName maps the struct to the original table name.
 func (Verification) TableName() string { return "verification" }
+
+// UserSummary is a user as the user list shows them: the row and how they sign in.
+type UserSummary struct {
+	User
+	// Password is true when the user has a password (a credential account).
+	Password bool
+	// SSO lists the single sign-on providers the user has signed in with ("oidc", "github").
+	SSO []string
+}

@@ -51,6 +51,7 @@ type Auth struct {
 	write  WriteFunc // the writer's Do: sign-ins and sessions are writes like any other
 	secret []byte
 	now    func() time.Time
+	users  *Users
 }
 
 // dummyHash is verified against when the user is unknown, so timing reveals nothing. Any
@@ -61,8 +62,14 @@ const dummyHash = "5f1a3c0e9b7d2a4c6e8f0a1b3c5d7e9f:" +
 
 // NewAuth returns the Auth service; secret is MONITOR_AUTH_SECRET.
 func NewAuth(st *store.Store, write WriteFunc, secret string) (*Auth, error) {
-	return &Auth{st: st, write: write, secret: []byte(secret), now: utcNow}, nil
+	a := &Auth{st: st, write: write, secret: []byte(secret), now: utcNow}
+	// The user service reads the clock through a, so SetClock reaches it too.
+	a.users = NewUsers(st, write, func() time.Time { return a.now() })
+	return a, nil
 }
+
+// Users returns user management over the same tables.
+func (a *Auth) Users() *Users { return a.users }
 
 // SetClock replaces the clock (tests).
 func (a *Auth) SetClock(now func() time.Time) { a.now = now }
@@ -177,8 +184,10 @@ func ValidEmail(s string) bool {
 	return err == nil && addr.Address == s && strings.Contains(s[strings.IndexByte(s, '@'):], ".")
 }
 
-// SeedAdmin creates the admin from the environment when no user has that e-mail; with reset it
-// re-applies the password to an existing admin. It never creates a session.
+// SeedAdmin creates the admin from the environment when no user has that e-mail, and makes an
+// existing user with that e-mail an admin again (the way back in for someone who locked
+// themselves out); with reset it also re-applies the password and enables the user. It never
+// creates a session.
 func (a *Auth) SeedAdmin(ctx context.Context, rawEmail, password string, reset bool) (created bool, err error) {
 	email := NormalizeEmail(rawEmail)
 	if !ValidEmail(email) {
@@ -191,14 +200,24 @@ func (a *Auth) SeedAdmin(ctx context.Context, rawEmail, password string, reset b
 	u, err := a.st.UserByEmail(ctx, email)
 	switch {
 	case err == nil:
+		admin := models.RoleAdmin
+		ch := store.UserChange{Role: &admin, UpdatedAt: now}
 		if !reset {
-			return false, nil
+			if u.Role == models.RoleAdmin {
+				return false, nil
+			}
+			return false, a.write(ctx, func(tx *store.Tx) error { return tx.UpdateUser(u.ID, ch) })
 		}
 		hash, err := HashPassword(password)
 		if err != nil {
 			return false, err
 		}
+		enabled := false
+		ch.Disabled = &enabled
 		return false, a.write(ctx, func(tx *store.Tx) error {
+			if err := tx.UpdateUser(u.ID, ch); err != nil {
+				return err
+			}
 			return tx.SetPassword(u.ID, hash, now, credentialAccount(u.ID, hash, now))
 		})
 	case !errors.Is(err, store.ErrNotFound):
@@ -213,7 +232,7 @@ func (a *Auth) SeedAdmin(ctx context.Context, rawEmail, password string, reset b
 		name = "admin"
 	}
 	id := RandomID(32)
-	user := models.User{ID: id, Name: name, Email: email, CreatedAt: now, UpdatedAt: now}
+	user := models.User{ID: id, Name: name, Email: email, Role: models.RoleAdmin, CreatedAt: now, UpdatedAt: now}
 	if err := a.write(ctx, func(tx *store.Tx) error {
 		return tx.InsertUser(user, credentialAccount(id, hash, now))
 	}); err != nil {
@@ -229,7 +248,8 @@ func (a *Auth) SeedAdmin(ctx context.Context, rawEmail, password string, reset b
 
 // ---- sign-in and sessions ----
 
-// SignIn checks an e-mail and password and opens a session.
+// SignIn checks an e-mail and password and opens a session. A disabled user with the right
+// password gets ErrUserDisabled (only someone who knows the password learns it is disabled).
 func (a *Auth) SignIn(ctx context.Context, rawEmail, password string, meta ClientMeta) (*Current, error) {
 	email := NormalizeEmail(rawEmail)
 	if !ValidEmail(email) {
@@ -254,6 +274,9 @@ func (a *Auth) SignIn(ctx context.Context, rawEmail, password string, meta Clien
 	if !VerifyPassword(hash, password) {
 		return nil, ErrInvalidCredentials
 	}
+	if u.Disabled() {
+		return nil, ErrUserDisabled
+	}
 	return a.openSession(ctx, *u, meta)
 }
 
@@ -266,6 +289,7 @@ func (a *Auth) openSession(ctx context.Context, u models.User, meta ClientMeta) 
 	if err := a.write(ctx, func(tx *store.Tx) error { return tx.InsertSession(se) }); err != nil {
 		return nil, err
 	}
+	u.LastSignInAt = &se.CreatedAt
 	return &Current{Session: se, User: u, Token: token}, nil
 }
 
@@ -299,6 +323,13 @@ func (a *Auth) Resolve(ctx context.Context, cookie string) (*Current, error) {
 	}
 	if err != nil {
 		return nil, err
+	}
+	if u.Disabled() {
+		// Disabling deletes the sessions; this catches one opened in the same instant.
+		if err := a.SignOut(ctx, se.ID); err != nil {
+			return nil, err
+		}
+		return nil, ErrNoSession
 	}
 	cur := &Current{Session: *se, User: *u, Token: token}
 	if !expires.Add(-SessionTTL + SessionUpdateAge).After(now) {
@@ -345,16 +376,24 @@ type SSOIdentity struct {
 	EmailVerified bool
 }
 
-// SSOPolicy is the allow-list of single sign-on identities.
+// SSOPolicy is the allow-list of single sign-on identities, and the list of those who are admins.
 type SSOPolicy struct {
 	// Emails and Domains are lower-case; an identity passes if either matches. Both empty
 	// lets nobody in.
 	Emails, Domains []string
+	// AdminEmails and AdminDomains (lower-case) name the identities that sign in as admins;
+	// every other single sign-on user is a viewer until an admin promotes them.
+	AdminEmails, AdminDomains []string
 }
 
 // Allows reports whether the (normalised) e-mail is on the allow-list.
-func (p SSOPolicy) Allows(email string) bool {
-	for _, e := range p.Emails {
+func (p SSOPolicy) Allows(email string) bool { return matchEmail(email, p.Emails, p.Domains) }
+
+// Admin reports whether the (normalised) e-mail is on the admin list.
+func (p SSOPolicy) Admin(email string) bool { return matchEmail(email, p.AdminEmails, p.AdminDomains) }
+
+func matchEmail(email string, emails, domains []string) bool {
+	for _, e := range emails {
 		if e == email {
 			return true
 		}
@@ -363,7 +402,7 @@ func (p SSOPolicy) Allows(email string) bool {
 	if !ok {
 		return false
 	}
-	for _, d := range p.Domains {
+	for _, d := range domains {
 		if d == domain {
 			return true
 		}
@@ -371,8 +410,26 @@ func (p SSOPolicy) Allows(email string) bool {
 	return false
 }
 
+// ParseEmailList splits "a@x.org, @y.org" into exact addresses and domains, lower-cased.
+func ParseEmailList(items []string) (emails, domains []string) {
+	for _, it := range items {
+		it = NormalizeEmail(it)
+		switch {
+		case it == "":
+		case strings.HasPrefix(it, "@"):
+			domains = append(domains, strings.TrimPrefix(it, "@"))
+		default:
+			emails = append(emails, it)
+		}
+	}
+	return emails, domains
+}
+
 // SignInSSO opens a session for an allowed single sign-on identity, creating the user on first
-// sign-in and linking the provider account to an existing user with the same e-mail.
+// sign-in and linking the provider account to an existing user with the same e-mail. A new
+// user is an admin when the policy says so and a viewer otherwise; an existing viewer on the
+// admin list is promoted (never demoted: an admin may have promoted them by hand). A disabled
+// user is not let in.
 func (a *Auth) SignInSSO(ctx context.Context, id SSOIdentity, policy SSOPolicy, meta ClientMeta) (*Current, error) {
 	email := NormalizeEmail(id.Email)
 	if !id.EmailVerified || !ValidEmail(email) || !policy.Allows(email) || id.Subject == "" {
@@ -386,14 +443,29 @@ func (a *Auth) SignInSSO(ctx context.Context, id SSOIdentity, policy SSOPolicy, 
 		if name == "" {
 			name, _, _ = strings.Cut(email, "@")
 		}
-		nu := models.User{ID: RandomID(32), Name: name, Email: email, EmailVerified: true, CreatedAt: now, UpdatedAt: now}
+		role := models.RoleViewer
+		if policy.Admin(email) {
+			role = models.RoleAdmin
+		}
+		nu := models.User{ID: RandomID(32), Name: name, Email: email, EmailVerified: true, Role: role, CreatedAt: now, UpdatedAt: now}
 		if err := a.write(ctx, func(tx *store.Tx) error { return tx.InsertUser(nu, ssoAccount(nu.ID, id, now)) }); err != nil {
 			return nil, err
 		}
 		u = &nu
 	case err != nil:
 		return nil, err
+	case u.Disabled():
+		return nil, fmt.Errorf("%w: %q is disabled", ErrNotAllowed, email)
 	default:
+		if policy.Admin(email) && u.Role != models.RoleAdmin {
+			admin := models.RoleAdmin
+			if err := a.write(ctx, func(tx *store.Tx) error {
+				return tx.UpdateUser(u.ID, store.UserChange{Role: &admin, UpdatedAt: now})
+			}); err != nil {
+				return nil, err
+			}
+			u.Role = admin
+		}
 		has, err := a.st.HasAccount(ctx, u.ID, id.Provider, id.Subject)
 		if err != nil {
 			return nil, err

@@ -18,43 +18,46 @@ import (
 
 // Config is every MONITOR_* setting, parsed once at start.
 type Config struct {
-	Host                string `env:"MONITOR_HOST"`
-	Port                int    `env:"MONITOR_PORT" validate:"min=1,max=65535"`
-	DBPath              string `env:"MONITOR_DB_PATH" validate:"required"`
-	DBURL               string `env:"MONITOR_DB_URL"`
-	APIKey              string `env:"MONITOR_API_KEY"`
-	IngestAPIKey        string `env:"MONITOR_INGEST_API_KEY"`
-	MetricsToken        string `env:"MONITOR_METRICS_TOKEN"`
-	AllowOpenIngest     bool   `env:"MONITOR_ALLOW_OPEN_INGEST"`
-	AuthEnabled         bool   `env:"MONITOR_AUTH_ENABLED"`
-	AuthSecret          string `env:"MONITOR_AUTH_SECRET"`
-	AuthBaseURL         string `env:"MONITOR_AUTH_BASE_URL"`
-	AuthTrustedOrigins  []string
-	AuthAdminEmail      string `env:"MONITOR_AUTH_ADMIN_EMAIL"`
-	AuthAdminPassword   string `env:"MONITOR_AUTH_ADMIN_PASSWORD"`
-	AuthAdminReset      bool   `env:"MONITOR_AUTH_ADMIN_RESET"`
-	ResendAPIKey        string `env:"MONITOR_RESEND_API_KEY"`
-	ResendFromEmail     string `env:"MONITOR_RESEND_FROM_EMAIL"`
-	ResendAPIBase       string `env:"MONITOR_RESEND_API_BASE"`
-	SMTPHost            string `env:"MONITOR_SMTP_HOST"`
-	SMTPPort            int    `env:"MONITOR_SMTP_PORT" validate:"min=1,max=65535"`
-	SMTPUsername        string `env:"MONITOR_SMTP_USERNAME"`
-	SMTPPassword        string `env:"MONITOR_SMTP_PASSWORD"`
-	SMTPFrom            string `env:"MONITOR_SMTP_FROM"`
-	SMTPTLS             string `env:"MONITOR_SMTP_TLS" validate:"oneof=starttls tls none"`
-	AlertCooldown       int    `env:"MONITOR_ALERT_COOLDOWN_SECONDS" validate:"min=0"`
-	RetentionDays       int    `env:"MONITOR_RETENTION_DAYS" validate:"min=1"`
-	EvaluatorInterval   int    `env:"MONITOR_EVALUATOR_INTERVAL_SECONDS" validate:"min=1"`
-	RetentionInterval   int    `env:"MONITOR_RETENTION_INTERVAL_SECONDS" validate:"min=1"`
-	TrustedProxies      []string
-	OIDCIssuer          string `env:"MONITOR_OIDC_ISSUER"`
-	OIDCClientID        string `env:"MONITOR_OIDC_CLIENT_ID"`
-	OIDCClientSecret    string `env:"MONITOR_OIDC_CLIENT_SECRET"`
-	OIDCName            string `env:"MONITOR_OIDC_NAME"`
-	GitHubClientID      string `env:"MONITOR_GITHUB_CLIENT_ID"`
-	GitHubClientSecret  string `env:"MONITOR_GITHUB_CLIENT_SECRET"`
-	SSOAllowedEmails    []string
-	SSOAllowedDomains   []string
+	Host               string `env:"MONITOR_HOST"`
+	Port               int    `env:"MONITOR_PORT" validate:"min=1,max=65535"`
+	DBPath             string `env:"MONITOR_DB_PATH" validate:"required"`
+	DBURL              string `env:"MONITOR_DB_URL"`
+	APIKey             string `env:"MONITOR_API_KEY"`
+	IngestAPIKey       string `env:"MONITOR_INGEST_API_KEY"`
+	MetricsToken       string `env:"MONITOR_METRICS_TOKEN"`
+	AllowOpenIngest    bool   `env:"MONITOR_ALLOW_OPEN_INGEST"`
+	AuthEnabled        bool   `env:"MONITOR_AUTH_ENABLED"`
+	AuthSecret         string `env:"MONITOR_AUTH_SECRET"`
+	AuthBaseURL        string `env:"MONITOR_AUTH_BASE_URL"`
+	AuthTrustedOrigins []string
+	AuthAdminEmail     string `env:"MONITOR_AUTH_ADMIN_EMAIL"`
+	AuthAdminPassword  string `env:"MONITOR_AUTH_ADMIN_PASSWORD"`
+	AuthAdminReset     bool   `env:"MONITOR_AUTH_ADMIN_RESET"`
+	ResendAPIKey       string `env:"MONITOR_RESEND_API_KEY"`
+	ResendFromEmail    string `env:"MONITOR_RESEND_FROM_EMAIL"`
+	ResendAPIBase      string `env:"MONITOR_RESEND_API_BASE"`
+	SMTPHost           string `env:"MONITOR_SMTP_HOST"`
+	SMTPPort           int    `env:"MONITOR_SMTP_PORT" validate:"min=1,max=65535"`
+	SMTPUsername       string `env:"MONITOR_SMTP_USERNAME"`
+	SMTPPassword       string `env:"MONITOR_SMTP_PASSWORD"`
+	SMTPFrom           string `env:"MONITOR_SMTP_FROM"`
+	SMTPTLS            string `env:"MONITOR_SMTP_TLS" validate:"oneof=starttls tls none"`
+	AlertCooldown      int    `env:"MONITOR_ALERT_COOLDOWN_SECONDS" validate:"min=0"`
+	RetentionDays      int    `env:"MONITOR_RETENTION_DAYS" validate:"min=1"`
+	EvaluatorInterval  int    `env:"MONITOR_EVALUATOR_INTERVAL_SECONDS" validate:"min=1"`
+	RetentionInterval  int    `env:"MONITOR_RETENTION_INTERVAL_SECONDS" validate:"min=1"`
+	TrustedProxies     []string
+	OIDCIssuer         string `env:"MONITOR_OIDC_ISSUER"`
+	OIDCClientID       string `env:"MONITOR_OIDC_CLIENT_ID"`
+	OIDCClientSecret   string `env:"MONITOR_OIDC_CLIENT_SECRET"`
+	OIDCName           string `env:"MONITOR_OIDC_NAME"`
+	GitHubClientID     string `env:"MONITOR_GITHUB_CLIENT_ID"`
+	GitHubClientSecret string `env:"MONITOR_GITHUB_CLIENT_SECRET"`
+	SSOAllowedEmails   []string
+	SSOAllowedDomains  []string
+	// SSOAdminEmails (MONITOR_SSO_ADMIN_EMAILS): addresses or "@domain" entries whose single
+	// sign-on users are admins; the others are viewers.
+	SSOAdminEmails      []string
 	LogFormat           string `env:"MONITOR_LOG_FORMAT" validate:"oneof=text json"`
 	LogLevel            string `env:"MONITOR_LOG_LEVEL" validate:"oneof=debug info warn error"`
 	BaseURL             string // derived: the public origin
@@ -179,6 +182,7 @@ func LoadConfig(lookup lookupFunc) (*Config, error) {
 		GitHubClientSecret: str("MONITOR_GITHUB_CLIENT_SECRET", ""),
 		SSOAllowedEmails:   csv("MONITOR_SSO_ALLOWED_EMAILS"),
 		SSOAllowedDomains:  csv("MONITOR_SSO_ALLOWED_DOMAINS"),
+		SSOAdminEmails:     csv("MONITOR_SSO_ADMIN_EMAILS"),
 		LogFormat:          strings.ToLower(str("MONITOR_LOG_FORMAT", "text")),
 		LogLevel:           strings.ToLower(str("MONITOR_LOG_LEVEL", "info")),
 	}
@@ -403,7 +407,7 @@ func (c *Config) LogValues() []any {
 		"oidc_issuer", c.OIDCIssuer, "oidc_client_id", c.OIDCClientID, "oidc_client_secret", mask(c.OIDCClientSecret),
 		"github_client_id", c.GitHubClientID, "github_client_secret", mask(c.GitHubClientSecret),
 		"sso_allowed_emails", c.SSOAllowedEmails, "sso_allowed_domains", c.SSOAllowedDomains,
-		"metrics_token", mask(c.MetricsToken)}
+		"metrics_token", mask(c.MetricsToken), "sso_admin_emails", c.SSOAdminEmails}
 }
 
 var configType = reflect.TypeOf(Config{})

@@ -217,7 +217,7 @@ func wireDashboard(ctx context.Context, cfg *Config, log *slog.Logger, st *store
 	sso, err := handlers.NewSSO(handlers.SSOOptions{OIDCIssuer: cfg.OIDCIssuer, OIDCClientID: cfg.OIDCClientID,
 		OIDCClientSecret: cfg.OIDCClientSecret, OIDCName: cfg.OIDCName, GitHubClientID: cfg.GitHubClientID,
 		GitHubClientSecret: cfg.GitHubClientSecret, AllowedEmails: cfg.SSOAllowedEmails, AllowedDomains: cfg.SSOAllowedDomains,
-		BaseURL: cfg.BaseURL, Secret: cfg.AuthSecret})
+		AdminEmails: cfg.SSOAdminEmails, BaseURL: cfg.BaseURL, Secret: cfg.AuthSecret})
 	if err != nil {
 		return err
 	}

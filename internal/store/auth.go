@@ -9,7 +9,8 @@ import (
 // The auth tables are the original's (Better Auth). Their dates are declared DATE, which the
 // SQLite driver would turn into time values; they are read as the exact text stored.
 var (
-	userColumns    = []string{`"id"`, `"name"`, `"email"`, `"emailVerified"`, `"image"`, asText("createdAt"), asText("updatedAt")}
+	userColumns = []string{`"id"`, `"name"`, `"email"`, `"emailVerified"`, `"image"`, asText("createdAt"), asText("updatedAt"),
+		`"role"`, `"disabledAt"`, `"lastSignInAt"`}
 	sessionColumns = []string{`"id"`, asText("expiresAt"), `"token"`, asText("createdAt"), asText("updatedAt"),
 		`"ipAddress"`, `"userAgent"`, `"userId"`}
 	accountColumns = []string{`"id"`, `"accountId"`, `"providerId"`, `"userId"`, `"accessToken"`, `"refreshToken"`, `"idToken"`,
@@ -103,9 +104,13 @@ func (t *Tx) SetPassword(userID, hash, now string, acct models.Account) error {
 	return t.InsertAccount(acct)
 }
 
-// InsertSession stores a new session.
+// InsertSession stores a new session and notes the sign-in on its user.
 func (t *Tx) InsertSession(se models.Session) error {
-	return wrap("insert session", t.db.Create(&se).Error)
+	if err := t.db.Create(&se).Error; err != nil {
+		return wrap("insert session", err)
+	}
+	err := t.db.Model(&models.User{}).Where(`"id" = ?`, se.UserID).Update("lastSignInAt", se.CreatedAt).Error
+	return wrap("note sign-in", err)
 }
 
 // ExtendSession moves a session's expiry (sliding expiry).

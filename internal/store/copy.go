@@ -34,6 +34,7 @@ var copyTables = []struct {
 	{"session", copyModel[models.Session](sessionColumns...)},
 	{"account", copyModel[models.Account](accountColumns...)},
 	{"verification", copyModel[models.Verification](verificationColumns...)},
+	{"audit_log", copyModel[models.AuditEntry]()},
 }
 
 // copyModel copies every row of T's table from src to dst in batches, in primary-key order
@@ -92,7 +93,7 @@ func (s *Store) CopyTo(ctx context.Context, dst *Store, batch int, progress func
 		counts = append(counts, c)
 	}
 	// Rows were inserted with their ids: move each identity past them, as PostgreSQL does not.
-	for _, t := range []string{"telemetry_events", "alerts", "alert_deliveries"} {
+	for _, t := range []string{"telemetry_events", "alerts", "alert_deliveries", "audit_log"} {
 		if err := dst.wdb.WithContext(ctx).Exec(`SELECT setval(pg_get_serial_sequence(?, 'id'),
 			GREATEST(COALESCE((SELECT MAX(id) FROM `+t+`), 0), 1))`, t).Error; err != nil {
 			return nil, fmt.Errorf("store: copy: sequence of %s: %w", t, err)

@@ -37,7 +37,11 @@ func (f *ntfyFake) url(topic string) string {
 	return "ntfy://" + strings.TrimPrefix(f.srv.URL, "http://") + "/" + topic + "?scheme=http"
 }
 
-func (f *ntfyFake) got() []string { f.mu.Lock(); defer f.mu.Unlock(); return append([]string(nil), f.msgs...) }
+func (f *ntfyFake) got() []string {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	return append([]string(nil), f.msgs...)
+}
 
 // TestChatChannelSettings: PUT validates each URL with the library (400 naming the field, with
 // its reason and the accepted services), GET never shows the token, an empty or masked URL

@@ -172,7 +172,7 @@ func TestRoutingByTagAndSeverity(t *testing.T) {
 	r.wantRows(
 		"chat/dba SENT 1 0", "chat/pager SENT 1 0", // db-dump: tag db-backup matches db*; not a nightly job
 		"webhook/web-team SENT 1 200", "chat/pager SENT 1 0", // site
-		"chat/pager SENT 1 0", // untagged
+		"chat/pager SENT 1 0",         // untagged
 		"webhook/web-team SENT 1 200") // site's recovery
 }
 

@@ -144,13 +144,13 @@ type ChannelConfig struct {
 }
 
 // routedAs is the alert type whose setting decides where an alert goes: a RUNNER_DOWN stands
-// for the MISSED alerts of its jobs that it holds, so it goes wherever MISSED does; a HUNG run
-// is a failure in the making and goes wherever FAILURE does.
+// for the MISSED alerts of its jobs that it holds, so it goes wherever MISSED does; a HUNG or
+// SLOW run is a failure in the making and goes wherever FAILURE does.
 func routedAs(t models.AlertType) string {
 	switch t {
 	case models.AlertRunnerDown:
 		return string(models.AlertMissed)
-	case models.AlertHung:
+	case models.AlertHung, models.AlertSlow:
 		return string(models.AlertFailure)
 	}
 	return string(t)

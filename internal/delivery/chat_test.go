@@ -66,7 +66,9 @@ func (s *chatServer) requests() []chatRequest {
 }
 
 // hostPort is the server's 127.0.0.1:port.
-func (s *chatServer) hostPort() string { return strings.TrimPrefix(strings.TrimPrefix(s.srv.URL, "http://"), "https://") }
+func (s *chatServer) hostPort() string {
+	return strings.TrimPrefix(strings.TrimPrefix(s.srv.URL, "http://"), "https://")
+}
 
 // FixedHostClient is an HTTP client that reaches a service whose host the library fixes
 // (discord.com, api.pushover.net) at the local TLS server instead, as DNS pointing the name at

@@ -159,13 +159,6 @@ func (h *Handler) toWindowRow(w services.Window) windowRow {
 	return r
 }
 
-func orEmpty(s []string) []string {
-	if s == nil {
-		return []string{}
-	}
-	return s
-}
-
 func ptrTo[T any](v T) *T { return &v }
 
 // listWindows is GET /v1/maintenance-windows.

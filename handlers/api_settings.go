@@ -8,6 +8,7 @@ import (
 	"sync"
 
 	"github.com/gofiber/fiber/v2"
+	"github.com/gulag/chief-monitor/internal/delivery"
 	"github.com/gulag/chief-monitor/internal/telemetry"
 	"github.com/gulag/chief-monitor/services"
 )
@@ -195,14 +196,26 @@ func (h *Handler) testEmail(c *fiber.Ctx) error {
 	return writeTestResult(c, r)
 }
 
-// channelView is one webhook or Slack channel as the API shows it: secrets never leave.
+// channelView is one webhook, Slack or chat channel as the API shows it: secrets never leave.
 type channelView struct {
-	Name              string   `json:"name"`
+	Name string `json:"name"`
+	// Service names a chat channel's service ("discord", "ntfy"); absent for other kinds.
+	Service           string   `json:"service,omitempty"`
 	URL               string   `json:"url"`
 	HasSecret         bool     `json:"hasSecret"`
 	EnabledAlertTypes []string `json:"enabledAlertTypes"`
 	Jobs              []string `json:"jobs"`
+	Tags              []string `json:"tags"`
+	Severities        []string `json:"severities"`
 	CooldownSeconds   *int     `json:"cooldownSeconds"`
+}
+
+// orEmpty shows a missing list as [] rather than null.
+func orEmpty(list []string) []string {
+	if list == nil {
+		return []string{}
+	}
+	return list
 }
 
 type channelsResponse struct {
@@ -215,15 +228,13 @@ func (h *Handler) channelsBody(kind string, cs services.ChannelSettings) channel
 		DefaultCooldownSeconds: int(h.AlertSettings().DefaultCooldown().Seconds())}
 	for _, ch := range cs.Channels {
 		v := channelView{Name: ch.Name, URL: ch.URL, HasSecret: ch.Secret != nil && *ch.Secret != "",
-			EnabledAlertTypes: ch.EnabledAlertTypes, Jobs: ch.Jobs, CooldownSeconds: ch.CooldownSeconds}
-		if kind == services.ChannelSlack {
+			EnabledAlertTypes: orEmpty(ch.EnabledAlertTypes), Jobs: orEmpty(ch.Jobs), Tags: orEmpty(ch.Tags),
+			Severities: orEmpty(ch.Severities), CooldownSeconds: ch.CooldownSeconds}
+		if kind != services.ChannelWebhook {
 			v.URL = services.MaskURL(ch.URL) // the URL is the credential
 		}
-		if v.EnabledAlertTypes == nil {
-			v.EnabledAlertTypes = []string{}
-		}
-		if v.Jobs == nil {
-			v.Jobs = []string{}
+		if kind == services.ChannelChat {
+			v.Service = delivery.ChatService(ch.URL)
 		}
 		out.Channels = append(out.Channels, v)
 	}
@@ -326,4 +337,7 @@ func (h *Handler) settingsRoutes(v1 fiber.Router) {
 	v1.Get("/settings/alerts/slack", h.getChannels(services.ChannelSlack))
 	v1.Put("/settings/alerts/slack", h.requireAdmin, h.putChannels(services.ChannelSlack, "Invalid Slack settings payload"))
 	v1.Post("/settings/alerts/slack/test", h.requireAdmin, h.testChannels(services.ChannelSlack))
+	v1.Get("/settings/chat-channels", h.getChannels(services.ChannelChat))
+	v1.Put("/settings/chat-channels", h.requireAdmin, h.putChannels(services.ChannelChat, "Invalid chat channel settings payload"))
+	v1.Post("/settings/chat-channels/test", h.requireAdmin, h.testChannels(services.ChannelChat))
 }

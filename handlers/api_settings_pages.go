@@ -16,7 +16,7 @@ import (
 
 // ---- alert delivery on the dashboard ----
 
-// deliveryPageRoutes registers the settings-page forms of the webhook and Slack channels, the
+// deliveryPageRoutes registers the settings-page forms of the webhook, Slack and chat channels, the
 // test buttons, and the overview's delivery banner. Call it behind requireViewer.
 func (h *Handler) deliveryPageRoutes(app fiber.Router) {
 	app.Get("/partials/overview/delivery", h.deliveryHealthPartial)
@@ -76,6 +76,8 @@ func channelKind(c *fiber.Ctx) (string, error) {
 		return services.ChannelWebhook, nil
 	case services.ChannelSlack:
 		return services.ChannelSlack, nil
+	case services.ChannelChat:
+		return services.ChannelChat, nil
 	}
 	return "", fiber.NewError(fiber.StatusNotFound, "Page not found")
 }
@@ -88,10 +90,10 @@ func (h *Handler) channelsCard(c *fiber.Ctx, kind string) (views.ChannelsCardPro
 		return views.ChannelsCardProps{}, err
 	}
 	p := views.ChannelsCardProps{Kind: kind, DefaultCooldown: int(s.DefaultCooldown().Seconds()), CSRF: h.csrfToken(c),
-		Form: views.ChannelForm{Types: map[string]bool{"FAILURE": true, "MISSED": true}}}
+		Form: views.ChannelForm{Types: map[string]bool{"FAILURE": true, "MISSED": true}, Severities: map[string]bool{}}}
 	for _, v := range h.channelsBody(kind, cs).Channels {
-		p.Channels = append(p.Channels, views.ChannelRow{Name: v.Name, URL: v.URL, HasSecret: v.HasSecret,
-			Types: v.EnabledAlertTypes, Jobs: v.Jobs, Cooldown: v.CooldownSeconds})
+		p.Channels = append(p.Channels, views.ChannelRow{Name: v.Name, Service: v.Service, URL: v.URL, HasSecret: v.HasSecret,
+			Types: v.EnabledAlertTypes, Jobs: v.Jobs, Tags: v.Tags, Severities: v.Severities, Cooldown: v.CooldownSeconds})
 	}
 	return p, nil
 }
@@ -103,6 +105,9 @@ func (h *Handler) fillDeliverySettings(c *fiber.Ctx, p *views.SettingsProps) err
 		return err
 	}
 	if p.Slack, err = h.channelsCard(c, services.ChannelSlack); err != nil {
+		return err
+	}
+	if p.Chat, err = h.channelsCard(c, services.ChannelChat); err != nil {
 		return err
 	}
 	p.Test = views.DeliveryTestProps{EmailProvider: h.AlertSettings().EmailProvider(), CSRF: h.csrfToken(c)}
@@ -129,9 +134,12 @@ func (h *Handler) answerCard(c *fiber.Ctx, status int, card views.ChannelsCardPr
 		return render(c, fiber.StatusOK, views.ChannelsCard(card))
 	}
 	return h.settingsWith(c, status, func(p *views.SettingsProps) {
-		if card.Kind == services.ChannelSlack {
+		switch card.Kind {
+		case services.ChannelSlack:
 			p.Slack = card
-		} else {
+		case services.ChannelChat:
+			p.Chat = card
+		default:
 			p.Webhooks = card
 		}
 	})
@@ -158,15 +166,24 @@ func (h *Handler) channelSubmit(c *fiber.Ctx) error {
 		return err
 	}
 	form := views.ChannelForm{Name: strings.TrimSpace(c.FormValue("name")), URL: strings.TrimSpace(c.FormValue("url")),
-		Jobs: strings.TrimSpace(c.FormValue("jobs")), Cooldown: strings.TrimSpace(c.FormValue("cooldownSeconds")),
-		Types: map[string]bool{}}
-	ch := services.ChannelConfig{Name: form.Name, URL: form.URL, Jobs: splitList(form.Jobs), EnabledAlertTypes: []string{}}
+		Jobs: strings.TrimSpace(c.FormValue("jobs")), Tags: strings.TrimSpace(c.FormValue("tags")),
+		Cooldown: strings.TrimSpace(c.FormValue("cooldownSeconds")), Types: map[string]bool{}, Severities: map[string]bool{}}
+	ch := services.ChannelConfig{Name: form.Name, URL: form.URL, Jobs: splitList(form.Jobs), Tags: splitList(form.Tags),
+		EnabledAlertTypes: []string{}, Severities: []string{}}
 	for _, t := range c.Request().PostArgs().PeekMulti("enabledAlertTypes") {
 		form.Types[string(t)] = true
 	}
 	for _, t := range models.AlertTypes {
 		if form.Types[string(t)] {
 			ch.EnabledAlertTypes = append(ch.EnabledAlertTypes, string(t))
+		}
+	}
+	for _, sv := range c.Request().PostArgs().PeekMulti("severities") {
+		form.Severities[string(sv)] = true
+	}
+	for _, sv := range services.Severities {
+		if form.Severities[sv] {
+			ch.Severities = append(ch.Severities, sv)
 		}
 	}
 	card, err := h.channelsCard(c, kind)
@@ -251,7 +268,7 @@ func (h *Handler) channelDelete(c *fiber.Ctx) error {
 	return h.answerCard(c, fiber.StatusOK, card)
 }
 
-// deliveryTestSubmit is POST /settings/test/:kind (email, webhook or slack): it sends a test
+// deliveryTestSubmit is POST /settings/test/:kind (email, webhook, slack or chat): it sends a test
 // and shows its outcome, the response's message as the API would answer it.
 func (h *Handler) deliveryTestSubmit(c *fiber.Ctx) error {
 	if err := h.verifyForm(c); err != nil {
@@ -274,7 +291,7 @@ func (h *Handler) deliveryTestSubmit(c *fiber.Ctx) error {
 	}
 	h.auditTest(c, kind, "", r)
 	title := map[string]string{services.ChannelEmail: "Test email failed", services.ChannelWebhook: "Test webhook failed",
-		services.ChannelSlack: "Test Slack message failed"}[kind]
+		services.ChannelSlack: "Test Slack message failed", services.ChannelChat: "Test chat message failed"}[kind]
 	p := views.DeliveryTestProps{EmailProvider: h.AlertSettings().EmailProvider(), Title: title, Message: r.Message,
 		OK: r.HTTPStatus == fiber.StatusOK, CSRF: h.csrfToken(c)}
 	if isHTMX(c) {

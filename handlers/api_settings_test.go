@@ -212,15 +212,15 @@ func TestChannelSettings(t *testing.T) {
 	r.want(r.do("PUT", "/v1/settings/alerts/webhooks",
 		`{"channels":[{"name":"ops","url":"https://hooks.example.org/a","secret":"s3cret","enabledAlertTypes":["FAILURE"],"jobs":["backup-*"],"cooldownSeconds":60}]}`,
 		key, "key"), 200,
-		`{"channels":[{"name":"ops","url":"https://hooks.example.org/a","hasSecret":true,"enabledAlertTypes":["FAILURE"],"jobs":["backup-*"],"cooldownSeconds":60}],"defaultCooldownSeconds":300}`)
+		`{"channels":[{"name":"ops","url":"https://hooks.example.org/a","hasSecret":true,"enabledAlertTypes":["FAILURE"],"jobs":["backup-*"],"tags":[],"severities":[],"cooldownSeconds":60}],"defaultCooldownSeconds":300}`)
 	r.want(r.do("PUT", "/v1/settings/alerts/webhooks", `{"channels":[{"name":"ops","enabledAlertTypes":["MISSED"]}]}`, key, "key"), 200,
-		`{"channels":[{"name":"ops","url":"https://hooks.example.org/a","hasSecret":true,"enabledAlertTypes":["MISSED"],"jobs":[],"cooldownSeconds":null}],"defaultCooldownSeconds":300}`)
+		`{"channels":[{"name":"ops","url":"https://hooks.example.org/a","hasSecret":true,"enabledAlertTypes":["MISSED"],"jobs":[],"tags":[],"severities":[],"cooldownSeconds":null}],"defaultCooldownSeconds":300}`)
 	r.want(r.do("PUT", "/v1/settings/alerts/webhooks", `{"channels":[{"name":"ops","secret":""}]}`, key, "key"), 200,
-		`{"channels":[{"name":"ops","url":"https://hooks.example.org/a","hasSecret":false,"enabledAlertTypes":[],"jobs":[],"cooldownSeconds":null}],"defaultCooldownSeconds":300}`)
+		`{"channels":[{"name":"ops","url":"https://hooks.example.org/a","hasSecret":false,"enabledAlertTypes":[],"jobs":[],"tags":[],"severities":[],"cooldownSeconds":null}],"defaultCooldownSeconds":300}`)
 
 	slackURL := "https://hooks.slack.com/services/T000/B000/XXXX"
 	r.want(r.do("PUT", "/v1/settings/alerts/slack", `{"channels":[{"name":"alerts","url":"`+slackURL+`","enabledAlertTypes":["FAILURE"]}]}`, key, "key"), 200,
-		`{"channels":[{"name":"alerts","url":"https://hooks.slack.com/…","hasSecret":false,"enabledAlertTypes":["FAILURE"],"jobs":[],"cooldownSeconds":null}],"defaultCooldownSeconds":300}`)
+		`{"channels":[{"name":"alerts","url":"https://hooks.slack.com/…","hasSecret":false,"enabledAlertTypes":["FAILURE"],"jobs":[],"tags":[],"severities":[],"cooldownSeconds":null}],"defaultCooldownSeconds":300}`)
 	// The form sends the masked URL back: the stored one is kept.
 	r.want(r.do("PUT", "/v1/settings/alerts/slack", `{"channels":[{"name":"alerts","url":"https://hooks.slack.com/…","enabledAlertTypes":["MISSED"]}]}`, key, "key"), 200, "")
 	raw, _ := r.st.ConfigValue(context.Background(), store.KeySlackSettings)

@@ -214,7 +214,7 @@ func TestBadgesPage(t *testing.T) {
 	r := newDash(t, nil)
 	r.ingest(event("job.completed", "etl", "2026-03-04T09:58:00Z", `,"success":true,"durationMs":10`))
 	r.signIn()
-	if p := r.do("GET", "/settings", nil); p.testid("settings-badges-link").AttrOr("href", "") != "/settings/badges" {
+	if p := r.do("GET", "/settings", nil); p.testid("settings-nav").Find(`a[href="/settings/badges"]`).Length() != 1 {
 		t.Fatalf("settings page lacks the badges link")
 	}
 	p := r.do("GET", "/settings/badges", nil)

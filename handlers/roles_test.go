@@ -79,6 +79,7 @@ var writeExempt = map[string]bool{
 // adminReads are the pages and API reads that are for admins only.
 var adminReads = map[string]bool{
 	"/settings": true, "/settings/users": true, "/settings/audit": true, "/v1/users": true, "/v1/audit": true,
+	"/settings/maintenance": true, "/settings/badges": true, "/v1/badges": true,
 }
 
 func writeMethod(m string) bool {

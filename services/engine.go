@@ -391,6 +391,10 @@ func (e *engine) open(job string, typ models.AlertType, sev models.Severity, key
 		}
 		return err
 	}
+	// the outbox routes by the job's stored check (its tags): store what this batch changed.
+	if err := e.flush(); err != nil {
+		return err
+	}
 	return e.outbox(e.tx, a, e.now)
 }
 

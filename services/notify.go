@@ -210,7 +210,29 @@ func (n *Notifier) Outbox(tx *store.Tx, a models.Alert, now time.Time) error {
 			return err
 		}
 	}
+	chat, err := txChannels(tx, KeyChatSettings)
+	if err != nil {
+		return err
+	}
+	for _, ch := range chat.Channels {
+		if err := n.queue(tx, a, now, ChannelChat, ch); err != nil {
+			return err
+		}
+	}
 	return nil
+}
+
+// txJobTags are the tags of the alert's job, read in the transaction that queues its
+// deliveries; a job without a check row (yet) has none.
+func txJobTags(tx *store.Tx, job string) ([]string, error) {
+	c, err := tx.Check(job)
+	if errors.Is(err, store.ErrNotFound) {
+		return nil, nil
+	}
+	if err != nil {
+		return nil, err
+	}
+	return CheckTags(*c), nil
 }
 
 func txChannels(tx *store.Tx, key string) (ChannelSettings, error) {
@@ -242,8 +264,14 @@ func (n *Notifier) queueEmail(tx *store.Tx, a models.Alert, now time.Time) error
 
 // queue writes a PENDING row for the channel, or a SUPPRESSED one inside the cooldown.
 func (n *Notifier) queue(tx *store.Tx, a models.Alert, now time.Time, kind string, ch ChannelConfig) error {
-	if kind != ChannelEmail && !ch.Matches(a) {
-		return nil
+	if kind != ChannelEmail {
+		tags, err := txJobTags(tx, a.JobName)
+		if err != nil {
+			return err
+		}
+		if !ch.Matches(a, tags) {
+			return nil
+		}
 	}
 	cooldown := n.settings.DefaultCooldown()
 	if ch.CooldownSeconds != nil {
@@ -521,8 +549,11 @@ func (n *Notifier) sender(ctx context.Context, kind, target string, msg *deliver
 }
 
 func (n *Notifier) channelSender(kind string, ch ChannelConfig) delivery.Sender {
-	if kind == ChannelSlack {
+	switch kind {
+	case ChannelSlack:
 		return &delivery.Slack{URL: ch.URL, Client: n.opts.HTTPClient}
+	case ChannelChat:
+		return &delivery.Chat{URL: ch.URL, Client: n.opts.HTTPClient}
 	}
 	w := &delivery.Webhook{URL: ch.URL, Client: n.opts.HTTPClient, Now: n.now}
 	if ch.Secret != nil {

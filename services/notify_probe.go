@@ -72,7 +72,7 @@ func (n *Notifier) SendTestEmail(ctx context.Context, requestedBy string, now ti
 	return TestResult{HTTPStatus: http.StatusOK, Attempted: k, Sent: k, Message: "Test email sent."}, nil
 }
 
-// SendTestChannels sends a test message to every webhook or Slack channel, or only to the one
+// SendTestChannels sends a test message to every webhook, Slack or chat channel, or only to the one
 // named. 200 when all were accepted, 502 when any failed, 400 when there is none.
 func (n *Notifier) SendTestChannels(ctx context.Context, kind, name, requestedBy string, now time.Time) (TestResult, error) {
 	cs, err := n.settings.Channels(ctx, kind)
@@ -85,7 +85,7 @@ func (n *Notifier) SendTestChannels(ctx context.Context, kind, name, requestedBy
 			chans = append(chans, ch)
 		}
 	}
-	noun := map[string]string{ChannelWebhook: "webhook", ChannelSlack: "Slack channel"}[kind]
+	noun := map[string]string{ChannelWebhook: "webhook", ChannelSlack: "Slack channel", ChannelChat: "chat channel"}[kind]
 	if len(chans) == 0 {
 		msg := "No " + noun + "s configured."
 		if name != "" {
@@ -130,12 +130,12 @@ func (n *Notifier) SendTestChannels(ctx context.Context, kind, name, requestedBy
 // errTestNotConfigured is returned when a test is asked of a channel kind that does not exist.
 var errTestNotConfigured = errors.New("services: notify: unknown channel kind")
 
-// SendTest dispatches a test for a channel kind: email, webhook or slack.
+// SendTest dispatches a test for a channel kind: email, webhook, slack or chat.
 func (n *Notifier) SendTest(ctx context.Context, kind, name, requestedBy string, now time.Time) (TestResult, error) {
 	switch kind {
 	case ChannelEmail:
 		return n.SendTestEmail(ctx, requestedBy, now)
-	case ChannelWebhook, ChannelSlack:
+	case ChannelWebhook, ChannelSlack, ChannelChat:
 		return n.SendTestChannels(ctx, kind, name, requestedBy, now)
 	}
 	return TestResult{}, errTestNotConfigured

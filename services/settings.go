@@ -15,6 +15,7 @@ import (
 	"time"
 
 	"github.com/go-playground/validator/v10"
+	"github.com/gulag/chief-monitor/internal/delivery"
 	"github.com/gulag/chief-monitor/internal/store"
 	"github.com/gulag/chief-monitor/internal/telemetry"
 	"github.com/gulag/chief-monitor/models"
@@ -28,7 +29,16 @@ const (
 	ChannelEmail   = "email"
 	ChannelWebhook = "webhook"
 	ChannelSlack   = "slack"
+	// ChannelChat is a chat or push service reached through shoutrrr (delivery.Chat).
+	ChannelChat = "chat"
 )
+
+// KeyChatSettings is the service_config row of the chat and push channels.
+const KeyChatSettings = "alert_chat_settings"
+
+// Severities are the alert severities a channel can choose, lowest first.
+var Severities = []string{string(models.SeverityInfo), string(models.SeverityWarn),
+	string(models.SeverityError), string(models.SeverityCritical)}
 
 // DefaultEmailTypes are the alert types e-mailed when no settings are stored.
 var DefaultEmailTypes = []string{"FAILURE", "MISSED"}
@@ -111,19 +121,24 @@ func dedupeTypes(in []any) []string {
 	return out
 }
 
-// ChannelConfig is one webhook or Slack channel. For Slack, URL is the incoming-webhook URL
-// and Secret is unused.
+// ChannelConfig is one webhook, Slack or chat channel. For Slack, URL is the incoming-webhook
+// URL; for chat, the shoutrrr service URL (discord://…, ntfy://…). Secret is for webhooks only.
 type ChannelConfig struct {
 	// Name identifies the channel in delivery rows (alert_deliveries.target) and in the UI.
 	Name string `json:"name" validate:"required,max=64,channelname"`
-	// URL receives the POST. On PUT an empty URL keeps the stored one of the same name.
-	URL string `json:"url,omitempty" validate:"omitempty,max=2048,http_url"`
+	// URL receives the POST. On PUT an empty URL keeps the stored one of the same name. Its
+	// form depends on the kind and is checked by PutChannels.
+	URL string `json:"url,omitempty" validate:"omitempty,max=2048"`
 	// Secret signs webhook bodies. On PUT, omitted keeps the stored one, "" removes it.
 	Secret *string `json:"secret,omitempty" validate:"omitempty,max=256"`
 	// EnabledAlertTypes are the alert types sent; empty sends none.
 	EnabledAlertTypes []string `json:"enabledAlertTypes" validate:"max=3,dive,oneof=FAILURE MISSED RECOVERY"`
 	// Jobs are path.Match globs of job names; empty means every job.
 	Jobs []string `json:"jobs" validate:"max=100,dive,required,max=200,glob"`
+	// Tags are path.Match globs of job tags; empty means every job, tagged or not.
+	Tags []string `json:"tags" validate:"max=100,dive,required,max=200,glob"`
+	// Severities are the alert severities sent; empty means all.
+	Severities []string `json:"severities" validate:"max=4,dive,oneof=INFO WARN ERROR CRITICAL"`
 	// CooldownSeconds overrides MONITOR_ALERT_COOLDOWN_SECONDS for this channel; 0 disables it.
 	CooldownSeconds *int `json:"cooldownSeconds,omitempty" validate:"omitempty,min=0,max=604800"`
 }
@@ -141,17 +156,29 @@ func routedAs(t models.AlertType) string {
 	return string(t)
 }
 
-// Matches reports whether the channel sends alerts of this type for this job.
-func (c ChannelConfig) Matches(a models.Alert) bool {
+// Matches reports whether the channel sends this alert of a job with these tags: every filter
+// the channel sets must match (its alert types, severities, job patterns and tag patterns);
+// one matching pattern is enough within a filter.
+func (c ChannelConfig) Matches(a models.Alert, tags []string) bool {
 	if !containsString(c.EnabledAlertTypes, routedAs(a.AlertType)) {
 		return false
 	}
-	if len(c.Jobs) == 0 {
+	if len(c.Severities) > 0 && !containsString(c.Severities, string(a.Severity)) {
+		return false
+	}
+	return anyGlob(c.Jobs, a.JobName) && anyGlob(c.Tags, tags...)
+}
+
+// anyGlob reports whether a pattern matches one of the values; no patterns match everything.
+func anyGlob(patterns []string, values ...string) bool {
+	if len(patterns) == 0 {
 		return true
 	}
-	for _, g := range c.Jobs {
-		if ok, _ := path.Match(g, a.JobName); ok { // patterns are validated on PUT
-			return true
+	for _, g := range patterns {
+		for _, v := range values {
+			if ok, _ := path.Match(g, v); ok { // patterns are validated on PUT
+				return true
+			}
 		}
 	}
 	return false
@@ -316,13 +343,16 @@ func (s *Settings) PutEmail(ctx context.Context, e EmailSettings, now time.Time)
 }
 
 func channelKey(kind string) string {
-	if kind == ChannelSlack {
+	switch kind {
+	case ChannelSlack:
 		return store.KeySlackSettings
+	case ChannelChat:
+		return KeyChatSettings
 	}
 	return store.KeyWebhookSettings
 }
 
-// Channels returns the stored webhook or Slack channels, secrets included.
+// Channels returns the stored webhook, Slack or chat channels, secrets included.
 func (s *Settings) Channels(ctx context.Context, kind string) (ChannelSettings, error) {
 	v, _, err := s.value(ctx, channelKey(kind))
 	if err != nil {
@@ -331,7 +361,7 @@ func (s *Settings) Channels(ctx context.Context, kind string) (ChannelSettings, 
 	return ParseChannelSettings(v), nil
 }
 
-// PutChannels validates and stores the webhook or Slack channels. A channel without a URL (or,
+// PutChannels validates and stores the webhook, Slack or chat channels. A channel without a URL (or,
 // for webhooks, with no secret key) keeps the stored value of the channel with the same name.
 func (s *Settings) PutChannels(ctx context.Context, kind string, in ChannelSettings, now time.Time) (ChannelSettings, error) {
 	if err := s.validate.Struct(&in); err != nil {
@@ -368,13 +398,21 @@ func (s *Settings) PutChannels(ctx context.Context, kind string, in ChannelSetti
 		if c.Jobs == nil {
 			c.Jobs = []string{}
 		}
+		if c.Tags == nil {
+			c.Tags = []string{} // a client that predates tags: every job
+		}
+		if c.Severities == nil {
+			c.Severities = []string{}
+		}
 		if old, ok := prev[c.Name]; ok && (c.URL == "" || c.URL == MaskURL(old.URL)) {
 			c.URL = old.URL // the client sent back the masked URL, or none
 		}
 		if c.URL == "" {
 			se.Issues = append(se.Issues, SettingsIssue{Path: p + ".url", Message: "Required"})
+		} else if msg := s.urlProblem(kind, c.URL); msg != "" {
+			se.Issues = append(se.Issues, SettingsIssue{Path: p + ".url", Message: msg})
 		}
-		if kind == ChannelSlack {
+		if kind != ChannelWebhook {
 			c.Secret = nil
 		} else if c.Secret == nil {
 			c.Secret = prev[c.Name].Secret
@@ -395,6 +433,22 @@ func (s *Settings) PutChannels(ctx context.Context, kind string, in ChannelSetti
 	return in, nil
 }
 
+// urlProblem checks a channel URL by its kind: an http(s) URL for webhooks and Slack, a
+// service URL the notification library accepts for chat. It returns "" when the URL is fine.
+func (s *Settings) urlProblem(kind, raw string) string {
+	if kind != ChannelChat {
+		if s.validate.Var(raw, "http_url") != nil {
+			return "Invalid url"
+		}
+		return ""
+	}
+	var ue *delivery.ChatURLError
+	if err := delivery.CheckChatURL(raw); errors.As(err, &ue) {
+		return "Invalid chat service URL: " + ue.Reason + ". Supported services: " + delivery.DescribeChatSchemes()
+	}
+	return ""
+}
+
 // issuePath turns the validator's "ChannelSettings.channels[0].url" into "channels.0.url".
 func issuePath(ns string) string {
 	_, rest, ok := strings.Cut(ns, ".")
@@ -410,10 +464,14 @@ func fieldMessage(fe validator.FieldError) string {
 	case "required":
 		return "Required"
 	case "oneof":
-		return fmt.Sprintf("Invalid enum value. Expected 'FAILURE' | 'MISSED' | 'RECOVERY', received '%v'", fe.Value())
+		return fmt.Sprintf("Invalid enum value. Expected '%s', received '%v'",
+			strings.ReplaceAll(fe.Param(), " ", "' | '"), fe.Value())
 	case "http_url":
 		return "Invalid url"
 	case "glob":
+		if strings.HasPrefix(fe.Field(), "tags") {
+			return "Invalid tag pattern"
+		}
 		return "Invalid job name pattern"
 	case "channelname":
 		return "Name must start with a letter or digit and hold only letters, digits, spaces, '.', '_' and '-'"

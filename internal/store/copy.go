@@ -35,6 +35,12 @@ var copyTables = []struct {
 	{"account", copyModel[models.Account](accountColumns...)},
 	{"verification", copyModel[models.Verification](verificationColumns...)},
 	{"audit_log", copyModel[models.AuditEntry]()},
+	{"runners", copyModel[models.Runner]()},
+	{"job_specs", copySmall[models.JobSpec]()},
+	{"runs", copyModel[models.Run]()},
+	{"job_pauses", copyModel[models.JobPause]()},
+	{"maintenance_windows", copyModel[models.MaintenanceWindow]()},
+	{"badges", copyModel[models.Badge]()},
 }
 
 // copyModel copies every row of T's table from src to dst in batches, in primary-key order
@@ -93,7 +99,7 @@ func (s *Store) CopyTo(ctx context.Context, dst *Store, batch int, progress func
 		counts = append(counts, c)
 	}
 	// Rows were inserted with their ids: move each identity past them, as PostgreSQL does not.
-	for _, t := range []string{"telemetry_events", "alerts", "alert_deliveries", "audit_log"} {
+	for _, t := range []string{"telemetry_events", "alerts", "alert_deliveries", "audit_log", "maintenance_windows", "badges"} {
 		if err := dst.wdb.WithContext(ctx).Exec(`SELECT setval(pg_get_serial_sequence(?, 'id'),
 			GREATEST(COALESCE((SELECT MAX(id) FROM `+t+`), 0), 1))`, t).Error; err != nil {
 			return nil, fmt.Errorf("store: copy: sequence of %s: %w", t, err)

@@ -8,6 +8,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/gulag/chief-monitor/models"
 	_ "github.com/jackc/pgx/v5/stdlib" // the "pgx" driver, to make a schema
 )
 
@@ -47,12 +48,30 @@ func TestCopyToPostgres(t *testing.T) {
 	}
 	defer dst.Close()
 
+	// rows of the tables newer than the reference database
+	at := "2026-03-05T00:00:00.000Z"
+	if err := src.Write(ctx, func(tx *Tx) error {
+		if err := tx.PutPause(&models.JobPause{JobName: "invoice-sync", PausedAt: at, PausedBy: "admin", Reason: "upgrade"}); err != nil {
+			return err
+		}
+		if err := tx.InsertWindow(&models.MaintenanceWindow{Name: "db", JobsJSON: "[]", TagsJSON: `["db"]`, Cron: "0 1 * * 0",
+			DurationMinutes: 60, Timezone: "UTC", CreatedAt: at, CreatedBy: "admin"}); err != nil {
+			return err
+		}
+		return tx.SaveRuns([]*models.Run{{RunID: "invoice-sync:1", JobName: "invoice-sync", Status: models.RunSucceeded,
+			ScriptsJSON: "[]", SortMs: 1, UpdatedAt: at}})
+	}); err != nil {
+		t.Fatal(err)
+	}
 	for run := 1; run <= 2; run++ {
 		counts, err := src.CopyTo(ctx, dst, 2, nil)
 		if err != nil {
 			t.Fatalf("copy run %d: %v", run, err)
 		}
 		for _, c := range counts {
+			if (c.Table == "job_pauses" || c.Table == "maintenance_windows" || c.Table == "runs") && c.Source != 1 {
+				t.Fatalf("%s: %d rows in the source", c.Table, c.Source)
+			}
 			if c.Source != c.Target {
 				t.Fatalf("run %d: %s has %d rows, copied %d", run, c.Table, c.Source, c.Target)
 			}

@@ -148,6 +148,18 @@ func pool(db *gorm.DB, n int) error {
 	return nil
 }
 
+// dropIdle closes a pool's idle connections; the pool opens new ones as it needs them.
+func dropIdle(db *gorm.DB) error {
+	sqlDB, err := db.DB()
+	if err != nil {
+		return fmt.Errorf("store: open: %w", err)
+	}
+	n := sqlDB.Stats().MaxOpenConnections
+	sqlDB.SetMaxIdleConns(0)
+	sqlDB.SetMaxIdleConns(n)
+	return nil
+}
+
 func closeGorm(dbs ...*gorm.DB) {
 	for _, db := range dbs {
 		if sqlDB, err := db.DB(); err == nil {

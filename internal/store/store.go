@@ -53,6 +53,12 @@ func Open(ctx context.Context, opts Options) (*Store, error) {
 		_ = s.Close() // the migration error is the one to report
 		return nil, err
 	}
+	// A reader connection opened before the migration (gorm pings on open) may hold the old
+	// schema; readers start afresh after it.
+	if err := dropIdle(s.db); err != nil {
+		_ = s.Close()
+		return nil, err
+	}
 	if s.dialect == SQLite {
 		s.path = opts.Path
 		s.file, _ = os.Stat(opts.Path) // nil (no check) if it cannot be read: the writes will tell

@@ -20,15 +20,22 @@ func TestUpgradeMakesExistingUsersAdmins(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer st.Close()
-	// Read through the writer, which ran the migration: a reader connection opened before the
-	// migration can answer its first query from the old schema (see the store's Open).
+	// Read through the readers: they must see the migrated schema from their first query.
 	var role string
 	var disabledAt sql.NullString
-	if err := st.WriteDB().QueryRow(`SELECT "role", "disabledAt" FROM "user"`).Scan(&role, &disabledAt); err != nil {
+	readers, err := st.DB().DB()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := readers.QueryRow(`SELECT "role", "disabledAt" FROM "user"`).Scan(&role, &disabledAt); err != nil {
 		t.Fatal(err)
 	}
 	if role != string(models.RoleAdmin) || disabledAt.Valid {
 		t.Errorf("upgraded user: got role %q, disabled %v", role, disabledAt)
+	}
+	users, err := st.Users(ctx)
+	if err != nil || len(users) == 0 || users[0].Role != models.RoleAdmin {
+		t.Fatalf("upgraded users through the store's readers: %+v %v", users, err)
 	}
 	nu := models.User{ID: "new-user", Name: "n", Email: "n@example.org", CreatedAt: "2026-03-05T00:00:00.000Z", UpdatedAt: "2026-03-05T00:00:00.000Z"}
 	if err := st.Write(ctx, func(tx *Tx) error {

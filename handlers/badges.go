@@ -55,6 +55,7 @@ type badgeView struct {
 	ID         int64   `json:"id"`
 	Label      string  `json:"label"`
 	JobPattern string  `json:"jobPattern"`
+	TagPattern string  `json:"tagPattern"`
 	Scope      string  `json:"scope"`
 	CreatedAt  string  `json:"createdAt"`
 	CreatedBy  string  `json:"createdBy"`
@@ -64,10 +65,10 @@ type badgeView struct {
 
 func toBadgeView(b models.Badge) badgeView {
 	scope := "jobs"
-	if b.JobPattern == "" {
+	if b.JobPattern == "" && b.TagPattern == "" {
 		scope = "all"
 	}
-	return badgeView{ID: b.ID, Label: b.Label, JobPattern: b.JobPattern, Scope: scope, CreatedAt: b.CreatedAt,
+	return badgeView{ID: b.ID, Label: b.Label, JobPattern: b.JobPattern, TagPattern: b.TagPattern, Scope: scope, CreatedAt: b.CreatedAt,
 		CreatedBy: b.CreatedBy, RevokedAt: b.RevokedAt, RevokedBy: b.RevokedBy}
 }
 
@@ -155,7 +156,7 @@ func (h *Handler) createBadge(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
-	h.audit(c, "badge.create", strconv.FormatInt(b.ID, 10), "jobs "+b.JobPattern)
+	h.audit(c, "badge.create", strconv.FormatInt(b.ID, 10), "jobs "+b.JobPattern+", tags "+b.TagPattern)
 	return writeJSON(c, fiber.StatusCreated, badgeCreatedResponse{Badge: toBadgeView(b), Token: token, badgeURLs: h.urlsFor(c, token)})
 }
 

@@ -142,8 +142,20 @@ func TestBadgesAPI(t *testing.T) {
 	r.apiJSON("POST", "/v1/badges", `{"jobPattern":"report"}`, &one)
 	r.wantBadge(one.Token, "report", "up", "brightgreen", "#4c1")
 
+	// a tag pattern takes the jobs with a matching tag, whatever their name
+	r.keyedIngest(event("job.completed", "nightly-etl", "2026-03-04T09:59:30Z", `,"success":true,"metadata":{"check_enabled":true,"tags":["db-main"]}`),
+		event("job.completed", "web-sync", "2026-03-04T09:59:30Z", `,"success":true,"metadata":{"check_enabled":true,"tags":["web"]}`))
+	var tagged struct {
+		Token string `json:"token"`
+	}
+	if code := r.apiJSON("POST", "/v1/badges", `{"tagPattern":"db*"}`, &tagged); code != 201 {
+		t.Fatalf("create by tag: %d", code)
+	}
+	r.wantBadge(tagged.Token, "db*", "1 up", "brightgreen", "#4c1")
+
 	for _, tc := range []struct{ name, body, field string }{
 		{"bad glob", `{"jobPattern":"backup-["}`, "jobPattern"},
+		{"bad tag glob", `{"tagPattern":"db["}`, "tagPattern"},
 		{"label too long", `{"label":"` + strings.Repeat("x", 65) + `"}`, "label"},
 		{"label with a newline", `{"label":"a\nb"}`, "label"},
 		{"label not a string", `{"label":5}`, "label"},
@@ -159,7 +171,7 @@ func TestBadgesAPI(t *testing.T) {
 	var list struct {
 		Badges []map[string]any `json:"badges"`
 	}
-	if code := r.apiJSON("GET", "/v1/badges", "", &list); code != 200 || len(list.Badges) != 3 {
+	if code := r.apiJSON("GET", "/v1/badges", "", &list); code != 200 || len(list.Badges) != 4 {
 		t.Fatalf("list: %d %+v", code, list)
 	}
 	for _, b := range list.Badges {

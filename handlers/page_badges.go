@@ -56,7 +56,8 @@ func (h *Handler) badgeSubmit(c *fiber.Ctx) error {
 	if err := h.verifyForm(c); err != nil {
 		return err
 	}
-	in := services.BadgeCreateRequest{Label: strings.Clone(c.FormValue("label")), JobPattern: strings.Clone(c.FormValue("jobPattern"))}
+	in := services.BadgeCreateRequest{Label: strings.Clone(c.FormValue("label")), JobPattern: strings.Clone(c.FormValue("jobPattern")),
+		TagPattern: strings.Clone(c.FormValue("tagPattern"))}
 	b, token, err := h.badgeService().Create(c.UserContext(), in, actorFrom(c), h.now())
 	var be *services.BadgeError
 	if err != nil && !errors.As(err, &be) {
@@ -67,11 +68,11 @@ func (h *Handler) badgeSubmit(c *fiber.Ctx) error {
 		return lerr
 	}
 	if be != nil {
-		card.Label, card.JobPattern = in.Label, in.JobPattern
+		card.Label, card.JobPattern, card.TagPattern = in.Label, in.JobPattern, in.TagPattern
 		card.Error = badgeFormMessage(be)
 		return h.renderBadges(c, fiber.StatusBadRequest, card)
 	}
-	h.audit(c, "badge.create", strconv.FormatInt(b.ID, 10), "jobs "+b.JobPattern)
+	h.audit(c, "badge.create", strconv.FormatInt(b.ID, 10), "jobs "+b.JobPattern+", tags "+b.TagPattern)
 	u := h.urlsFor(c, token)
 	card.Created = &views.CreatedBadge{Label: services.BadgeLabel(b), SVGURL: u.SVG, JSONURL: u.JSON, ShieldsURL: u.Shields,
 		PreviewURL: u.Preview}
@@ -81,7 +82,7 @@ func (h *Handler) badgeSubmit(c *fiber.Ctx) error {
 
 // badgeFormMessage names the form field of each issue.
 func badgeFormMessage(be *services.BadgeError) string {
-	fields := map[string]string{"label": "Label", "jobPattern": "Jobs"}
+	fields := map[string]string{"label": "Label", "jobPattern": "Jobs", "tagPattern": "Tags"}
 	var parts []string
 	for _, is := range be.Issues {
 		parts = append(parts, fields[is.Path]+": "+is.Message)

@@ -8,7 +8,9 @@ type Badge struct {
 	// Label is the badge's left-hand text.
 	Label string `gorm:"column:label"`
 	// JobPattern is a path.Match glob of job names (a plain name is one job); "" is every job.
-	JobPattern string  `gorm:"column:job_pattern"`
+	JobPattern string `gorm:"column:job_pattern"`
+	// TagPattern is a path.Match glob of tags; a job with a matching tag is in the badge too.
+	TagPattern string  `gorm:"column:tag_pattern"`
 	CreatedAt  string  `gorm:"column:created_at"`
 	CreatedBy  string  `gorm:"column:created_by"`
 	RevokedAt  *string `gorm:"column:revoked_at"`

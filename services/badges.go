@@ -30,6 +30,8 @@ type BadgeCreateRequest struct {
 	Label string `json:"label" validate:"max=64,singleline"`
 	// JobPattern scopes the badge to the jobs it matches (path.Match); empty is every job.
 	JobPattern string `json:"jobPattern" validate:"max=200,singleline,glob"`
+	// TagPattern adds the jobs that have a tag it matches (path.Match).
+	TagPattern string `json:"tagPattern" validate:"max=64,singleline,glob"`
 }
 
 // BadgeError is returned for a badge request that fails validation; each issue names its field.
@@ -104,7 +106,7 @@ func HashBadgeToken(token string) string {
 // Create validates in and stores a new badge made by who; it returns the badge and its token,
 // which is never stored and so can be shown only now.
 func (b *Badges) Create(ctx context.Context, in BadgeCreateRequest, who string, now time.Time) (models.Badge, string, error) {
-	in.Label, in.JobPattern = strings.TrimSpace(in.Label), strings.TrimSpace(in.JobPattern)
+	in.Label, in.JobPattern, in.TagPattern = strings.TrimSpace(in.Label), strings.TrimSpace(in.JobPattern), strings.TrimSpace(in.TagPattern)
 	if err := b.validate.Struct(&in); err != nil {
 		var verrs validator.ValidationErrors
 		if !errors.As(err, &verrs) {
@@ -117,7 +119,7 @@ func (b *Badges) Create(ctx context.Context, in BadgeCreateRequest, who string, 
 		return models.Badge{}, "", be
 	}
 	token, hash := NewBadgeToken()
-	row := models.Badge{TokenHash: hash, Label: in.Label, JobPattern: in.JobPattern,
+	row := models.Badge{TokenHash: hash, Label: in.Label, JobPattern: in.JobPattern, TagPattern: in.TagPattern,
 		CreatedAt: telemetry.ServerTime(now), CreatedBy: who}
 	err := b.write(ctx, func(tx *store.Tx) error { return tx.InsertBadge(&row) })
 	if err != nil {
@@ -167,13 +169,22 @@ func (b *Badges) Show(ctx context.Context, token string) (BadgeStatus, error) {
 	}
 	var healths []Health
 	for _, j := range jobs {
-		if badge.JobPattern == "" {
-			healths = append(healths, j.Health)
-		} else if ok, _ := path.Match(badge.JobPattern, j.Check.JobName); ok { // validated when made
+		if badgeCovers(*badge, j.Check) {
 			healths = append(healths, j.Health)
 		}
 	}
 	return BadgeStatusOf(*badge, healths), nil
+}
+
+// badgeCovers reports whether a job is in a badge's scope: every job when the badge names no
+// pattern, else a job whose name matches its job pattern or that has a tag matching its tag
+// pattern (the patterns were validated when the badge was made).
+func badgeCovers(b models.Badge, c models.CheckState) bool {
+	if b.JobPattern == "" && b.TagPattern == "" {
+		return true
+	}
+	return (b.JobPattern != "" && matchAny([]string{b.JobPattern}, c.JobName)) ||
+		(b.TagPattern != "" && matchAnyTag([]string{b.TagPattern}, CheckTags(c)))
 }
 
 // BadgeLabel is the left-hand text of a badge: its label, else its pattern, else "jobs".
@@ -183,6 +194,8 @@ func BadgeLabel(b models.Badge) string {
 		return b.Label
 	case b.JobPattern != "":
 		return b.JobPattern
+	case b.TagPattern != "":
+		return b.TagPattern
 	}
 	return "jobs"
 }
@@ -193,7 +206,7 @@ func BadgeLabel(b models.Badge) string {
 // retired jobs are not counted; a scope with no job to count is "unknown" (grey).
 func BadgeStatusOf(b models.Badge, healths []Health) BadgeStatus {
 	out := BadgeStatus{Label: BadgeLabel(b), Message: "unknown", Color: BadgeGrey}
-	single := b.JobPattern != "" && !strings.ContainsAny(b.JobPattern, `*?[\`)
+	single := b.JobPattern != "" && b.TagPattern == "" && !strings.ContainsAny(b.JobPattern, `*?[\`)
 	if single && len(healths) == 1 {
 		out.Message = string(healths[0])
 		out.Color = healthColor(healths[0])

@@ -155,15 +155,23 @@ func (p *podman) probe(t *testing.T, containerfile, binDir string) string {
 	return ""
 }
 
-// firstLine is the first line of out that says something, else the error itself.
+// firstLine is the line of out that says what failed: podman's "Error: …" line, else the first
+// line that is not a warning (podman warns about its network cache and the health-check timers
+// it cannot create without systemd before the real error), else the error itself.
 func firstLine(out string, err error) string {
+	var other string
 	for _, line := range strings.Split(out, "\n") {
 		line = strings.TrimSpace(line)
-		// podman logs the health-check timer it cannot create without systemd before the
-		// real error; that line explains nothing.
-		if line != "" && !strings.Contains(line, "systemd connection") {
+		switch {
+		case strings.HasPrefix(line, "Error"):
 			return line
+		case line == "", strings.Contains(line, "level=warning"), strings.Contains(line, "systemd connection"):
+		case other == "":
+			other = line
 		}
+	}
+	if other != "" {
+		return other
 	}
 	var exit *exec.ExitError
 	if errors.As(err, &exit) {

@@ -69,5 +69,14 @@ soak: build
 	$(GO) build -o $(BIN)/loadtest ./cmd/loadtest
 	./$(BIN)/loadtest -monitor $(BIN)/monitor -soak $(SOAK)
 
+## image: the container image from the binaries of `make build`, offline (its base is scratch);
+## `docker build -t chief-monitor .` builds it from source instead. See docs/deployment.md.
+IMAGE ?= chief-monitor:latest
+CONTAINER ?= podman
+.PHONY: image
+image: build
+	cp /etc/ssl/certs/ca-certificates.crt $(BIN)/ca-certificates.crt
+	$(CONTAINER) build --format docker --target local --build-context bin=$(BIN) -t $(IMAGE) .
+
 clean:
 	rm -rf $(BIN) .demo

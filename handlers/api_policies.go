@@ -58,32 +58,13 @@ func (h *Handler) listPauses(c *fiber.Ctx) error {
 	}{out})
 }
 
-// decodeBody reads an optional JSON object body into v; a type error is returned as the
-// details of a 400 naming its field.
-func decodeBody(c *fiber.Ctx, v any) *validationDetails {
-	body := JSONBody(c)
-	if len(body) == 0 {
-		return nil
-	}
-	if err := json.Unmarshal(body, v); err != nil {
-		var te *json.UnmarshalTypeError
-		field, msg := "body", "Expected a JSON object"
-		if errors.As(err, &te) {
-			field, msg = te.Field, "Expected "+te.Type.String()+", received "+te.Value
-		}
-		return &validationDetails{FormErrors: []string{}, FieldErrors: map[string][]string{field: {msg}},
-			Issues: []issue{{Path: field, Message: msg}}}
-	}
-	return nil
-}
-
-// invalidSettings answers a SettingsError with a 400 naming each field; other errors pass.
+// invalidSettings answers a InputError with a 400 naming each field; other errors pass.
 func invalidSettings(c *fiber.Ctx, label string, err error) (handled bool, _ error) {
-	var se *services.SettingsError
+	var se *services.InputError
 	if !errors.As(err, &se) {
 		return false, err
 	}
-	return true, writeJSON(c, fiber.StatusBadRequest, validationError{Error: label, Details: settingsDetails(se)})
+	return true, writeJSON(c, fiber.StatusBadRequest, validationError{Error: label, Details: inputDetails(se)})
 }
 
 // pauseJob is POST /v1/jobs/:jobName/pause {"until"?, "reason"?}.
@@ -93,7 +74,7 @@ func (h *Handler) pauseJob(c *fiber.Ctx) error {
 		return err
 	}
 	var in services.PauseInput
-	if d := decodeBody(c, &in); d != nil {
+	if d := decodeObject(JSONBody(c), &in); d != nil {
 		return writeJSON(c, fiber.StatusBadRequest, validationError{Error: "Invalid pause", Details: *d})
 	}
 	p, err := h.Policies().Pause(c.UserContext(), job, actorFrom(c), in, h.now())
@@ -179,7 +160,7 @@ func (h *Handler) listWindows(c *fiber.Ctx) error {
 // createWindow is POST /v1/maintenance-windows.
 func (h *Handler) createWindow(c *fiber.Ctx) error {
 	var in services.WindowInput
-	if d := decodeBody(c, &in); d != nil {
+	if d := decodeObject(JSONBody(c), &in); d != nil {
 		return writeJSON(c, fiber.StatusBadRequest, validationError{Error: "Invalid maintenance window", Details: *d})
 	}
 	w, err := h.Policies().CreateWindow(c.UserContext(), in, actorFrom(c), h.now())
@@ -223,7 +204,7 @@ func (h *Handler) getPolicyDefaults(c *fiber.Ctx) error {
 // putPolicyDefaults is PUT /v1/settings/alert-policy.
 func (h *Handler) putPolicyDefaults(c *fiber.Ctx) error {
 	var in services.Policy
-	if d := decodeBody(c, &in); d != nil {
+	if d := decodeObject(JSONBody(c), &in); d != nil {
 		return writeJSON(c, fiber.StatusBadRequest, validationError{Error: "Invalid alert policy", Details: *d})
 	}
 	err := h.Policies().PutDefaults(c.UserContext(), in, h.now())

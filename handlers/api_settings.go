@@ -282,16 +282,6 @@ func decodeChannels(body json.RawMessage) (services.ChannelSettings, *validation
 	return in, nil
 }
 
-func settingsDetails(se *services.SettingsError) validationDetails {
-	d := validationDetails{FormErrors: []string{}, FieldErrors: map[string][]string{}}
-	for _, is := range se.Issues {
-		top, _, _ := strings.Cut(is.Path, ".")
-		d.FieldErrors[top] = append(d.FieldErrors[top], is.Message)
-		d.Issues = append(d.Issues, issue{Path: is.Path, Message: is.Message})
-	}
-	return d
-}
-
 func (h *Handler) putChannels(kind, label string) fiber.Handler {
 	return func(c *fiber.Ctx) error {
 		in, verr := decodeChannels(JSONBody(c))
@@ -299,9 +289,9 @@ func (h *Handler) putChannels(kind, label string) fiber.Handler {
 			return writeJSON(c, fiber.StatusBadRequest, validationError{Error: label, Details: *verr})
 		}
 		out, err := h.AlertSettings().PutChannels(c.UserContext(), kind, in, h.now())
-		var se *services.SettingsError
+		var se *services.InputError
 		if errors.As(err, &se) {
-			return writeJSON(c, fiber.StatusBadRequest, validationError{Error: label, Details: settingsDetails(se)})
+			return writeJSON(c, fiber.StatusBadRequest, validationError{Error: label, Details: inputDetails(se)})
 		}
 		if err != nil {
 			return err

@@ -204,7 +204,7 @@ func (h *Handler) channelSubmit(c *fiber.Ctx) error {
 		ch.Secret = &secret
 	}
 	err = h.putChannel(c, kind, ch, false)
-	var se *services.SettingsError
+	var se *services.InputError
 	if errors.As(err, &se) {
 		card.Form, card.Error = form, se.Issues[0].Path+": "+se.Issues[0].Message
 		return h.answerCard(c, fiber.StatusBadRequest, card)

@@ -1,14 +1,12 @@
 package handlers
 
 import (
-	"encoding/json"
 	"errors"
 	"strconv"
 	"strings"
 
 	"github.com/gofiber/fiber/v2"
 	"github.com/gulag/chief-monitor/internal/store"
-	"github.com/gulag/chief-monitor/internal/telemetry"
 	"github.com/gulag/chief-monitor/models"
 	"github.com/gulag/chief-monitor/services"
 )
@@ -88,53 +86,12 @@ func (h *Handler) listUsers(c *fiber.Ctx) error {
 	return writeJSON(c, fiber.StatusOK, out)
 }
 
-// decodeUserBody reads a JSON object into dst; a value of the wrong type is a 400 naming its field.
-func decodeUserBody(body json.RawMessage, dst any) *validationError {
-	bad := func(field, msg string) *validationError {
-		d := validationDetails{FormErrors: []string{}, FieldErrors: map[string][]string{}}
-		if field == "" {
-			d.FormErrors = append(d.FormErrors, msg)
-		} else {
-			d.FieldErrors[field] = []string{msg}
-			d.Issues = []issue{{Path: field, Message: msg}}
-		}
-		return &validationError{Error: "Invalid user payload", Details: d}
-	}
-	if t := telemetry.JSONType(body); t != "object" {
-		return bad("", "Expected object, received "+t)
-	}
-	if err := json.Unmarshal(body, dst); err != nil {
-		var te *json.UnmarshalTypeError
-		if errors.As(err, &te) {
-			return bad(te.Field, "Expected "+jsonKind(te.Type.Kind().String())+", received "+te.Value)
-		}
-		return bad("", "Invalid input")
-	}
-	return nil
-}
-
-// jsonKind names a Go kind as JSON would.
-func jsonKind(k string) string {
-	switch k {
-	case "bool":
-		return "boolean"
-	case "ptr", "string":
-		return "string"
-	}
-	return k
-}
-
 // userError answers the errors of user management that are the caller's to fix.
 func userError(c *fiber.Ctx, err error) error {
-	var ue *services.UserInputError
+	var ue *services.InputError
 	switch {
 	case errors.As(err, &ue):
-		d := validationDetails{FormErrors: []string{}, FieldErrors: map[string][]string{}}
-		for _, is := range ue.Issues {
-			d.FieldErrors[is.Path] = append(d.FieldErrors[is.Path], is.Message)
-			d.Issues = append(d.Issues, issue{Path: is.Path, Message: is.Message})
-		}
-		return writeJSON(c, fiber.StatusBadRequest, validationError{Error: "Invalid user payload", Details: d})
+		return writeJSON(c, fiber.StatusBadRequest, validationError{Error: "Invalid user payload", Details: inputDetails(ue)})
 	case errors.Is(err, services.ErrLastAdmin):
 		return writeJSON(c, fiber.StatusBadRequest, errorBody{Error: lastAdminMessage})
 	case errors.Is(err, services.ErrUserExists):
@@ -155,8 +112,8 @@ func (h *Handler) createUser(c *fiber.Ctx) error {
 		return err
 	}
 	var req services.UserCreateRequest
-	if verr := decodeUserBody(JSONBody(c), &req); verr != nil {
-		return writeJSON(c, fiber.StatusBadRequest, verr)
+	if verr := decodeObject(JSONBody(c), &req); verr != nil {
+		return writeJSON(c, fiber.StatusBadRequest, validationError{Error: "Invalid user payload", Details: *verr})
 	}
 	u, generated, err := svc.Create(c.UserContext(), req)
 	if err != nil {
@@ -196,8 +153,8 @@ func (h *Handler) updateUser(c *fiber.Ctx) error {
 		return err
 	}
 	var req services.UserPatchRequest
-	if verr := decodeUserBody(JSONBody(c), &req); verr != nil {
-		return writeJSON(c, fiber.StatusBadRequest, verr)
+	if verr := decodeObject(JSONBody(c), &req); verr != nil {
+		return writeJSON(c, fiber.StatusBadRequest, validationError{Error: "Invalid user payload", Details: *verr})
 	}
 	before, after, err := svc.Update(c.UserContext(), id, req)
 	if err != nil {

@@ -114,44 +114,16 @@ func (h *Handler) listBadges(c *fiber.Ctx) error {
 	return writeJSON(c, fiber.StatusOK, out)
 }
 
-// decodeBadgeRequest reads the create body; a JSON type error names its field.
-func decodeBadgeRequest(body json.RawMessage) (services.BadgeCreateRequest, *validationDetails) {
-	var in services.BadgeCreateRequest
-	err := json.Unmarshal(body, &in)
-	if err == nil {
-		return in, nil
-	}
-	d := validationDetails{FormErrors: []string{}, FieldErrors: map[string][]string{}}
-	var te *json.UnmarshalTypeError
-	if errors.As(err, &te) && te.Field != "" {
-		msg := "Expected " + te.Type.String() + ", received " + te.Value
-		d.FieldErrors[te.Field] = []string{msg}
-		d.Issues = []issue{{Path: te.Field, Message: msg}}
-	} else {
-		d.FormErrors = append(d.FormErrors, "Expected object")
-	}
-	return in, &d
-}
-
-func badgeDetails(be *services.BadgeError) validationDetails {
-	d := validationDetails{FormErrors: []string{}, FieldErrors: map[string][]string{}}
-	for _, is := range be.Issues {
-		d.FieldErrors[is.Path] = append(d.FieldErrors[is.Path], is.Message)
-		d.Issues = append(d.Issues, issue{Path: is.Path, Message: is.Message})
-	}
-	return d
-}
-
 // createBadge is POST /v1/badges: 201 with the badge, its token and URLs (shown only now).
 func (h *Handler) createBadge(c *fiber.Ctx) error {
-	in, verr := decodeBadgeRequest(JSONBody(c))
-	if verr != nil {
+	var in services.BadgeCreateRequest
+	if verr := decodeObject(JSONBody(c), &in); verr != nil {
 		return writeJSON(c, fiber.StatusBadRequest, validationError{Error: "Invalid badge payload", Details: *verr})
 	}
 	b, token, err := h.badgeService().Create(c.UserContext(), in, actorFrom(c), h.now())
-	var be *services.BadgeError
+	var be *services.InputError
 	if errors.As(err, &be) {
-		return writeJSON(c, fiber.StatusBadRequest, validationError{Error: "Invalid badge payload", Details: badgeDetails(be)})
+		return writeJSON(c, fiber.StatusBadRequest, validationError{Error: "Invalid badge payload", Details: inputDetails(be)})
 	}
 	if err != nil {
 		return err

@@ -59,7 +59,7 @@ func (h *Handler) badgeSubmit(c *fiber.Ctx) error {
 	in := services.BadgeCreateRequest{Label: strings.Clone(c.FormValue("label")), JobPattern: strings.Clone(c.FormValue("jobPattern")),
 		TagPattern: strings.Clone(c.FormValue("tagPattern"))}
 	b, token, err := h.badgeService().Create(c.UserContext(), in, actorFrom(c), h.now())
-	var be *services.BadgeError
+	var be *services.InputError
 	if err != nil && !errors.As(err, &be) {
 		return err
 	}
@@ -81,7 +81,7 @@ func (h *Handler) badgeSubmit(c *fiber.Ctx) error {
 }
 
 // badgeFormMessage names the form field of each issue.
-func badgeFormMessage(be *services.BadgeError) string {
+func badgeFormMessage(be *services.InputError) string {
 	fields := map[string]string{"label": "Label", "jobPattern": "Jobs", "tagPattern": "Tags"}
 	var parts []string
 	for _, is := range be.Issues {

@@ -60,7 +60,7 @@ func (h *Handler) pauseJobForm(c *fiber.Ctx) error {
 	name := strings.Clone(singleQuery(c, "name"))
 	in := services.PauseInput{Until: c.FormValue("until"), Reason: c.FormValue("reason")}
 	p, err := h.Policies().Pause(c.UserContext(), name, actorFrom(c), in, h.now())
-	var se *services.SettingsError
+	var se *services.InputError
 	if errors.As(err, &se) {
 		return h.renderJobPage(c, name, fiber.StatusBadRequest, se.Issues[0].Path+": "+se.Issues[0].Message)
 	}

@@ -86,7 +86,7 @@ func (h *Handler) createWindowForm(c *fiber.Ctx) error {
 	}
 	w, err := h.Policies().CreateWindow(c.UserContext(), in, actorFrom(c), h.now())
 	if err != nil {
-		var se *services.SettingsError
+		var se *services.InputError
 		if !errors.As(err, &se) {
 			return err
 		}
@@ -149,7 +149,7 @@ func (h *Handler) policyForm(c *fiber.Ctx) error {
 		p.SlowFactor = f
 	}
 	if err := h.Policies().PutDefaults(c.UserContext(), p, h.now()); err != nil {
-		var se *services.SettingsError
+		var se *services.InputError
 		if !errors.As(err, &se) {
 			return err
 		}

@@ -54,7 +54,7 @@ func (h *Handler) renderUsers(c *fiber.Ctx, status int, edit func(p *views.Users
 
 // userFormError is the page's text for a refused change, or "" for an error that is not the user's.
 func userFormError(err error) string {
-	var ue *services.UserInputError
+	var ue *services.InputError
 	switch {
 	case errors.As(err, &ue):
 		return ue.Issues[0].Path + ": " + ue.Issues[0].Message

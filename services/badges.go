@@ -6,8 +6,6 @@ import (
 	"crypto/sha256"
 	"encoding/base64"
 	"encoding/hex"
-	"errors"
-	"fmt"
 	"path"
 	"reflect"
 	"strconv"
@@ -32,18 +30,6 @@ type BadgeCreateRequest struct {
 	JobPattern string `json:"jobPattern" validate:"max=200,singleline,glob"`
 	// TagPattern adds the jobs that have a tag it matches (path.Match).
 	TagPattern string `json:"tagPattern" validate:"max=64,singleline,glob"`
-}
-
-// BadgeError is returned for a badge request that fails validation; each issue names its field.
-type BadgeError struct {
-	Issues []SettingsIssue
-}
-
-func (e *BadgeError) Error() string {
-	if len(e.Issues) == 0 {
-		return "services: invalid badge"
-	}
-	return "services: invalid badge: " + e.Issues[0].Path + ": " + e.Issues[0].Message
 }
 
 // BadgeStatus is what a badge shows: its label, the status text and the colour name.
@@ -107,16 +93,8 @@ func HashBadgeToken(token string) string {
 // which is never stored and so can be shown only now.
 func (b *Badges) Create(ctx context.Context, in BadgeCreateRequest, who string, now time.Time) (models.Badge, string, error) {
 	in.Label, in.JobPattern, in.TagPattern = strings.TrimSpace(in.Label), strings.TrimSpace(in.JobPattern), strings.TrimSpace(in.TagPattern)
-	if err := b.validate.Struct(&in); err != nil {
-		var verrs validator.ValidationErrors
-		if !errors.As(err, &verrs) {
-			return models.Badge{}, "", fmt.Errorf("services: badges: %w", err)
-		}
-		be := &BadgeError{}
-		for _, fe := range verrs {
-			be.Issues = append(be.Issues, SettingsIssue{Path: fe.Field(), Message: badgeFieldMessage(fe)})
-		}
-		return models.Badge{}, "", be
+	if err := validateInput(b.validate, &in); err != nil {
+		return models.Badge{}, "", err
 	}
 	token, hash := NewBadgeToken()
 	row := models.Badge{TokenHash: hash, Label: in.Label, JobPattern: in.JobPattern, TagPattern: in.TagPattern,
@@ -126,18 +104,6 @@ func (b *Badges) Create(ctx context.Context, in BadgeCreateRequest, who string, 
 		return models.Badge{}, "", err
 	}
 	return row, token, nil
-}
-
-func badgeFieldMessage(fe validator.FieldError) string {
-	switch fe.Tag() {
-	case "glob":
-		return "Invalid job name pattern"
-	case "singleline":
-		return "Must not hold control characters such as line breaks"
-	case "max":
-		return "String must contain at most " + fe.Param() + " character(s)"
-	}
-	return "Invalid input"
 }
 
 // List returns every badge, newest first.

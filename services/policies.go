@@ -51,23 +51,6 @@ func NewPolicies(st *store.Store, write WriteFunc, settings *Settings) *Policies
 	return &Policies{st: st, write: write, validate: settings.validate}
 }
 
-// invalid turns a validator error into a SettingsError naming each field.
-func invalid(err error) error {
-	var verrs validator.ValidationErrors
-	if !errors.As(err, &verrs) {
-		return fmt.Errorf("services: policies: %w", err)
-	}
-	se := &SettingsError{}
-	for _, fe := range verrs {
-		se.Issues = append(se.Issues, SettingsIssue{Path: issuePath(fe.Namespace()), Message: fieldMessage(fe)})
-	}
-	return se
-}
-
-func issue(path, msg string) error {
-	return &SettingsError{Issues: []SettingsIssue{{Path: path, Message: msg}}}
-}
-
 // Defaults returns the stored default policy (zero fields: the original behaviour).
 func (p *Policies) Defaults(ctx context.Context) (Policy, error) {
 	v, err := p.st.ConfigValue(ctx, store.KeyPolicySettings)
@@ -82,8 +65,8 @@ func (p *Policies) Defaults(ctx context.Context) (Policy, error) {
 
 // PutDefaults validates and stores the default policy.
 func (p *Policies) PutDefaults(ctx context.Context, in Policy, now time.Time) error {
-	if err := p.validate.Struct(&in); err != nil {
-		return invalid(err)
+	if err := validateInput(p.validate, &in); err != nil {
+		return err
 	}
 	if in.SlowFactor != 0 && in.SlowFactor <= 1 {
 		return issue("slowFactor", "Must be above 1, or 0 for none")
@@ -104,8 +87,8 @@ type PauseInput struct {
 
 // Pause pauses a job's alerts; by names who did it.
 func (p *Policies) Pause(ctx context.Context, job, by string, in PauseInput, now time.Time) (models.JobPause, error) {
-	if err := p.validate.Struct(&in); err != nil {
-		return models.JobPause{}, invalid(err)
+	if err := validateInput(p.validate, &in); err != nil {
+		return models.JobPause{}, err
 	}
 	row := models.JobPause{JobName: job, PausedAt: telemetry.ServerTime(now), PausedBy: by, Reason: strings.TrimSpace(in.Reason)}
 	if u := strings.TrimSpace(in.Until); u != "" {
@@ -162,8 +145,8 @@ type WindowInput struct {
 
 // CreateWindow validates and stores a maintenance window.
 func (p *Policies) CreateWindow(ctx context.Context, in WindowInput, by string, now time.Time) (Window, error) {
-	if err := p.validate.Struct(&in); err != nil {
-		return Window{}, invalid(err)
+	if err := validateInput(p.validate, &in); err != nil {
+		return Window{}, err
 	}
 	row, err := windowRow(in)
 	if err != nil {

@@ -280,7 +280,7 @@ func TestWindowSuppressesCoveredJobsAndDeliversWhenItEnds(t *testing.T) {
 		"tags.0":          {Name: "x", Tags: []string{"[bad"}, Cron: "0 1 * * *", DurationMinutes: 5},
 	} {
 		_, err := p.CreateWindow(ctx, in, "admin", r.now)
-		if se, ok := err.(*SettingsError); !ok || se.Issues[0].Path != field {
+		if se, ok := err.(*InputError); !ok || se.Issues[0].Path != field {
 			t.Errorf("%s: got %v", field, err)
 		}
 	}

@@ -207,24 +207,6 @@ func containsString(list []string, s string) bool {
 	return false
 }
 
-// SettingsIssue is one problem with submitted settings: the JSON path and a message.
-type SettingsIssue struct {
-	Path    string
-	Message string
-}
-
-// SettingsError is returned for settings that fail validation.
-type SettingsError struct {
-	Issues []SettingsIssue
-}
-
-func (e *SettingsError) Error() string {
-	if len(e.Issues) == 0 {
-		return "services: invalid settings"
-	}
-	return "services: invalid settings: " + e.Issues[0].Path + ": " + e.Issues[0].Message
-}
-
 // Settings reads and writes the alert-delivery settings in service_config.
 type Settings struct {
 	st       *store.Store
@@ -364,16 +346,8 @@ func (s *Settings) Channels(ctx context.Context, kind string) (ChannelSettings, 
 // PutChannels validates and stores the webhook, Slack or chat channels. A channel without a URL (or,
 // for webhooks, with no secret key) keeps the stored value of the channel with the same name.
 func (s *Settings) PutChannels(ctx context.Context, kind string, in ChannelSettings, now time.Time) (ChannelSettings, error) {
-	if err := s.validate.Struct(&in); err != nil {
-		var verrs validator.ValidationErrors
-		if !errors.As(err, &verrs) {
-			return in, fmt.Errorf("services: settings: %w", err)
-		}
-		se := &SettingsError{}
-		for _, fe := range verrs {
-			se.Issues = append(se.Issues, SettingsIssue{Path: issuePath(fe.Namespace()), Message: fieldMessage(fe)})
-		}
-		return in, se
+	if err := validateInput(s.validate, &in); err != nil {
+		return in, err
 	}
 	old, err := s.Channels(ctx, kind)
 	if err != nil {
@@ -383,13 +357,13 @@ func (s *Settings) PutChannels(ctx context.Context, kind string, in ChannelSetti
 	for _, c := range old.Channels {
 		prev[c.Name] = c
 	}
-	se := &SettingsError{}
+	se := &InputError{}
 	names := map[string]bool{}
 	for i := range in.Channels {
 		c := &in.Channels[i]
 		p := "channels." + strconv.Itoa(i)
 		if names[c.Name] {
-			se.Issues = append(se.Issues, SettingsIssue{Path: p + ".name", Message: "Duplicate channel name " + strconv.Quote(c.Name)})
+			se.Issues = append(se.Issues, InputIssue{Path: p + ".name", Message: "Duplicate channel name " + strconv.Quote(c.Name)})
 		}
 		names[c.Name] = true
 		if c.EnabledAlertTypes == nil {
@@ -408,9 +382,9 @@ func (s *Settings) PutChannels(ctx context.Context, kind string, in ChannelSetti
 			c.URL = old.URL // the client sent back the masked URL, or none
 		}
 		if c.URL == "" {
-			se.Issues = append(se.Issues, SettingsIssue{Path: p + ".url", Message: "Required"})
+			se.Issues = append(se.Issues, InputIssue{Path: p + ".url", Message: "Required"})
 		} else if msg := s.urlProblem(kind, c.URL); msg != "" {
-			se.Issues = append(se.Issues, SettingsIssue{Path: p + ".url", Message: msg})
+			se.Issues = append(se.Issues, InputIssue{Path: p + ".url", Message: msg})
 		}
 		if kind != ChannelWebhook {
 			c.Secret = nil
@@ -447,46 +421,6 @@ func (s *Settings) urlProblem(kind, raw string) string {
 		return "Invalid chat service URL: " + ue.Reason + ". Supported services: " + delivery.DescribeChatSchemes()
 	}
 	return ""
-}
-
-// issuePath turns the validator's "ChannelSettings.channels[0].url" into "channels.0.url".
-func issuePath(ns string) string {
-	_, rest, ok := strings.Cut(ns, ".")
-	if !ok {
-		rest = ns
-	}
-	rest = strings.NewReplacer("[", ".", "]", "").Replace(rest)
-	return rest
-}
-
-func fieldMessage(fe validator.FieldError) string {
-	switch fe.Tag() {
-	case "required":
-		return "Required"
-	case "oneof":
-		return fmt.Sprintf("Invalid enum value. Expected '%s', received '%v'",
-			strings.ReplaceAll(fe.Param(), " ", "' | '"), fe.Value())
-	case "http_url":
-		return "Invalid url"
-	case "glob":
-		if strings.HasPrefix(fe.Field(), "tags") {
-			return "Invalid tag pattern"
-		}
-		return "Invalid job name pattern"
-	case "channelname":
-		return "Name must start with a letter or digit and hold only letters, digits, spaces, '.', '_' and '-'"
-	case "max":
-		if fe.Kind() == reflect.Slice {
-			return "Array must contain at most " + fe.Param() + " element(s)"
-		}
-		if fe.Kind() == reflect.String {
-			return "String must contain at most " + fe.Param() + " character(s)"
-		}
-		return "Number must be less than or equal to " + fe.Param()
-	case "min":
-		return "Number must be greater than or equal to " + fe.Param()
-	}
-	return "Invalid input"
 }
 
 // MaskURL shows a secret URL by its origin only.

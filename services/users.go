@@ -3,7 +3,6 @@ package services
 import (
 	"context"
 	"errors"
-	"fmt"
 	"reflect"
 	"strconv"
 	"strings"
@@ -23,18 +22,6 @@ var (
 	// ErrUserDisabled: the password was right but an admin disabled the account.
 	ErrUserDisabled = errors.New("services: user disabled")
 )
-
-// UserInputError is a user request that failed validation; each issue names its field.
-type UserInputError struct {
-	Issues []SettingsIssue
-}
-
-func (e *UserInputError) Error() string {
-	if len(e.Issues) == 0 {
-		return "services: invalid user"
-	}
-	return "services: invalid user: " + e.Issues[0].Path + ": " + e.Issues[0].Message
-}
 
 // generatedPasswordLen is the length of generated passwords: 20 letters and digits are about
 // 119 bits, far beyond guessing, and still short enough to copy by hand.
@@ -78,38 +65,6 @@ type UserPatchRequest struct {
 	Disabled *bool   `json:"disabled"`
 }
 
-func (u *Users) check(req any) error {
-	err := u.validate.Struct(req)
-	if err == nil {
-		return nil
-	}
-	var verrs validator.ValidationErrors
-	if !errors.As(err, &verrs) {
-		return fmt.Errorf("services: users: %w", err)
-	}
-	ue := &UserInputError{}
-	for _, fe := range verrs {
-		ue.Issues = append(ue.Issues, SettingsIssue{Path: issuePath(fe.Namespace()), Message: userFieldMessage(fe)})
-	}
-	return ue
-}
-
-func userFieldMessage(fe validator.FieldError) string {
-	switch fe.Tag() {
-	case "required":
-		return "Required"
-	case "addr":
-		return "Invalid email"
-	case "oneof":
-		return fmt.Sprintf("Invalid enum value. Expected 'admin' | 'viewer', received '%v'", fe.Value())
-	case "min":
-		return "String must contain at least " + fe.Param() + " character(s)"
-	case "max":
-		return "String must contain at most " + fe.Param() + " character(s)"
-	}
-	return "Invalid input"
-}
-
 // List returns every user with how they sign in, oldest first.
 func (u *Users) List(ctx context.Context) ([]models.UserSummary, error) {
 	users, err := u.st.Users(ctx)
@@ -144,7 +99,7 @@ func (u *Users) Get(ctx context.Context, id string) (*models.User, error) {
 // generated one: the only time it exists in clear.
 func (u *Users) Create(ctx context.Context, req UserCreateRequest) (models.User, string, error) {
 	req.Email, req.Name = NormalizeEmail(req.Email), strings.TrimSpace(req.Name)
-	if err := u.check(&req); err != nil {
+	if err := validateInput(u.validate, &req); err != nil {
 		return models.User{}, "", err
 	}
 	generated := ""
@@ -186,7 +141,7 @@ func (u *Users) Update(ctx context.Context, id string, req UserPatchRequest) (be
 		n := strings.TrimSpace(*req.Name)
 		req.Name = &n
 	}
-	if err := u.check(&req); err != nil {
+	if err := validateInput(u.validate, &req); err != nil {
 		return before, after, err
 	}
 	now := u.now().Format(isoMillis)

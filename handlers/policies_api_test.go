@@ -10,6 +10,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/gulag/chief-monitor/internal/testutil"
 	"github.com/gulag/chief-monitor/models"
 	"github.com/gulag/chief-monitor/services"
 )
@@ -501,5 +502,179 @@ func TestPolicyAudit(t *testing.T) {
 	}
 	if got := key.call("GET", "/v1/audit?action=pause.create", "").body; !strings.Contains(got, `"actor":"`+testAdmin+`"`) {
 		t.Errorf("audit filtered by action: %s", got)
+	}
+}
+
+// TestPauseEndsByItself: a pause with until lapses at that instant; the pass after it delivers
+// the held-back alert and GET /v1/pauses no longer lists it.
+func TestPauseEndsByItself(t *testing.T) {
+	r := newPolicyRig(t)
+	c := r.apiKey()
+	decode(t, "pause", c.call("POST", "/v1/jobs/etl/pause", `{"until":"2026-03-04T10:30:00Z"}`), 200, nil)
+	r.ingestKeyed(event("job.failed", "etl", "2026-03-04T10:00:00Z", ""))
+	a := openAlert(t, c, "etl")
+	if str(a.SuppressedReason) != "Paused by api-key until 2026-03-04T10:30:00.000Z" {
+		t.Fatalf("suppressedReason: %s", str(a.SuppressedReason))
+	}
+	r.now = testutil.Time(t, "2026-03-04T10:29:59Z")
+	r.tick()
+	if n := deliveryCount(t, c, a.ID); n != 0 {
+		t.Fatalf("a second before the end: %d deliveries", n)
+	}
+	r.now = testutil.Time(t, "2026-03-04T10:30:00Z")
+	var pauses struct{ Pauses []json.RawMessage }
+	decode(t, "pauses", c.call("GET", "/v1/pauses", ""), 200, &pauses)
+	if len(pauses.Pauses) != 0 {
+		t.Fatalf("the ended pause is still listed: %d", len(pauses.Pauses))
+	}
+	r.tick()
+	if a = openAlert(t, c, "etl"); a.SuppressedReason != nil || deliveryCount(t, c, a.ID) != 1 {
+		t.Fatalf("at the end: suppressedReason %s, %d deliveries, want null and 1", str(a.SuppressedReason), deliveryCount(t, c, a.ID))
+	}
+}
+
+// TestPauseFormsOnJobPage: the job page's pause and resume forms are plain POSTs answered with
+// a 303 back to the page, a refused until is the page again (400) with the message, and a
+// viewer sees no form and is refused.
+func TestPauseFormsOnJobPage(t *testing.T) {
+	r := newPolicyRig(t)
+	r.ingestKeyed(event("job.failed", "etl", "2026-03-04T09:59:00Z", ""))
+	r.signIn()
+	p := r.do("GET", "/jobs/etl", nil)
+	if p.testid("pause-form").Length() != 1 || p.testid("job-suppressed-banner").Length() != 0 {
+		t.Fatalf("job page before: %d pause forms, %d banners", p.testid("pause-form").Length(), p.testid("job-suppressed-banner").Length())
+	}
+	tok := p.testid("pause-form").Find(`input[name="_csrf"]`).AttrOr("value", "")
+	post := func(path string, form url.Values) page {
+		form.Set("_csrf", tok)
+		return r.do("POST", path, form, "Origin", sameOrigin)
+	}
+	p = post("/job/pause?name=etl", url.Values{"until": {"2026-03-04T09:00"}, "reason": {"upgrade"}})
+	if p.status != 400 || p.testid("pause-error").Text() != "until: Must be in the future" || p.testid("pause-form").Length() != 1 {
+		t.Fatalf("past until: got %d %q", p.status, p.testid("pause-error").Text())
+	}
+	p = post("/job/pause?name=etl", url.Values{"until": {"soon"}})
+	if p.status != 400 || !strings.HasPrefix(p.testid("pause-error").Text(), "until: Invalid date and time") {
+		t.Fatalf("bad until: got %d %q", p.status, p.testid("pause-error").Text())
+	}
+	if p := r.do("POST", "/job/pause?name=etl", url.Values{"reason": {"no token"}}, "Origin", sameOrigin); p.status != 403 {
+		t.Fatalf("without the CSRF token: got %d", p.status)
+	}
+	// A datetime-local value has no offset: it is read in UTC.
+	p = post("/job/pause?name=etl", url.Values{"until": {"2026-03-04T18:00"}, "reason": {"planned <b>upgrade</b>"}})
+	if p.status != 303 || p.header.Get("Location") != "/jobs/etl" {
+		t.Fatalf("pause: got %d %q", p.status, p.header.Get("Location"))
+	}
+	p = r.do("GET", "/jobs/etl", nil)
+	state, banner := p.testid("pause-state").Text(), p.testid("job-suppressed-banner").Text()
+	if !strings.Contains(state, "Paused by "+testAdmin) || !strings.Contains(state, "planned <b>upgrade</b>") ||
+		!strings.Contains(banner, "Paused by "+testAdmin+" until 2026-03-04T18:00:00.000Z: planned <b>upgrade</b>") ||
+		p.testid("resume-form").Length() != 1 || p.testid("pause-form").Length() != 0 || strings.Contains(p.body, "<b>upgrade") {
+		t.Fatalf("paused job page: state %q, banner %q", state, banner)
+	}
+	// The open alert predates the pause: it was delivered, and a failure now only refreshes it.
+	r.now = r.now.Add(time.Minute)
+	r.ingestKeyed(event("job.failed", "etl", eventAt(r.now), ""))
+	if p := r.do("GET", "/alerts?status=OPEN", nil); p.testid("alert-row").Length() != 1 || p.testid("suppressed").Length() != 0 {
+		t.Fatalf("alerts page: %d rows, %d suppressed markers; want 1 and 0", p.testid("alert-row").Length(), p.testid("suppressed").Length())
+	}
+	if p := r.do("GET", "/jobs", nil); !strings.Contains(p.testid("job-suppressed").Text(), "alerts held: Paused by "+testAdmin) {
+		t.Fatalf("jobs table: %q", p.testid("job-suppressed").Text())
+	}
+
+	vu, vpw := r.addUser("viewer@example.org", models.RoleViewer)
+	viewer := r.browser(vu.Email, vpw)
+	v := viewer.do("GET", "/jobs/etl", nil)
+	if v.testid("resume-form").Length() != 0 || v.testid("pause-form").Length() != 0 || v.testid("job-suppressed-banner").Length() != 1 {
+		t.Fatalf("viewer's job page: %d resume forms, %d pause forms, %d banners", v.testid("resume-form").Length(),
+			v.testid("pause-form").Length(), v.testid("job-suppressed-banner").Length())
+	}
+	vtok := viewer.csrf("/jobs/etl")
+	if got := viewer.do("POST", "/job/resume?name=etl", url.Values{"_csrf": {vtok}}, "Origin", sameOrigin); !refused("/job/resume", got) {
+		t.Fatalf("viewer's resume: got %d", got.status)
+	}
+
+	p = post("/job/resume?name=etl", url.Values{})
+	if p.status != 303 || p.header.Get("Location") != "/jobs/etl" {
+		t.Fatalf("resume: got %d %q", p.status, p.header.Get("Location"))
+	}
+	if p := r.do("GET", "/jobs/etl", nil); p.testid("pause-form").Length() != 1 || p.testid("job-suppressed-banner").Length() != 0 {
+		t.Fatalf("after the resume: %d pause forms, %d banners", p.testid("pause-form").Length(), p.testid("job-suppressed-banner").Length())
+	}
+}
+
+// TestSuppressedMarkers: an alert opened while its job is paused is marked on the alerts page
+// and the job page with the reason.
+func TestSuppressedMarkers(t *testing.T) {
+	r := newPolicyRig(t)
+	decode(t, "pause", r.apiKey().call("POST", "/v1/jobs/etl/pause", `{"reason":"disk swap"}`), 200, nil)
+	r.ingestKeyed(event("job.failed", "etl", "2026-03-04T09:59:00Z", ""))
+	r.signIn()
+	for _, path := range []string{"/alerts?status=OPEN", "/jobs/etl"} {
+		p := r.do("GET", path, nil)
+		if p.testid("suppressed").Length() != 1 || p.testid("suppressed-reason").Text() != "Paused by api-key: disk swap" {
+			t.Errorf("%s: %d markers, reason %q", path, p.testid("suppressed").Length(), p.testid("suppressed-reason").Text())
+		}
+	}
+}
+
+// TestMaintenanceForms: the maintenance page's forms are plain POSTs: a weekly window scoped to
+// a job, refused input shown with its field and kept as typed, the delete button, and the
+// default policy form.
+func TestMaintenanceForms(t *testing.T) {
+	r := newPolicyRig(t)
+	r.signIn()
+	p := r.do("GET", "/settings/maintenance", nil)
+	if p.status != 200 || p.testid("empty-state").Length() != 1 || p.testid("window-row").Length() != 0 {
+		t.Fatalf("empty page: got %d, %d rows", p.status, p.testid("window-row").Length())
+	}
+	tok := p.testid("window-form").Find(`input[name="_csrf"]`).AttrOr("value", "")
+	post := func(path string, form url.Values) page {
+		form.Set("_csrf", tok)
+		return r.do("POST", path, form, "Origin", sameOrigin)
+	}
+	// Wednesday 10:00 UTC: a window on Wednesdays and Saturdays at 10:30 is not on yet.
+	form := url.Values{"name": {"weekly etl"}, "jobs": {"etl, etl-*"}, "weekdays": {"wed", "sat"}, "time": {"10:30"},
+		"durationMinutes": {"abc"}, "timezone": {"UTC"}}
+	p = post("/settings/maintenance", form)
+	if p.status != 400 || p.testid("window-error").Text() != "durationMinutes: Expected a whole number" ||
+		p.testid("window-form").Find(`input[name="name"]`).AttrOr("value", "") != "weekly etl" ||
+		p.testid("window-form").Find(`input[name="weekdays"][value="sat"]`).AttrOr("checked", "no") == "no" {
+		t.Fatalf("bad duration: got %d %q", p.status, p.testid("window-error").Text())
+	}
+	form.Set("durationMinutes", "60")
+	form.Set("timezone", "Nowhere/Special")
+	if p = post("/settings/maintenance", form); p.status != 400 || !strings.HasPrefix(p.testid("window-error").Text(), "timezone: ") {
+		t.Fatalf("bad time zone: got %d %q", p.status, p.testid("window-error").Text())
+	}
+	form.Set("timezone", "UTC")
+	p = post("/settings/maintenance", form)
+	if p.status != 303 || p.header.Get("Location") != "/settings/maintenance?saved=added" {
+		t.Fatalf("create: got %d %q %s", p.status, p.header.Get("Location"), p.testid("window-error").Text())
+	}
+	p = r.do("GET", "/settings/maintenance?saved=added", nil)
+	row := p.testid("window-row")
+	if row.Length() != 1 || row.AttrOr("data-window-active", "") != "false" || !strings.Contains(row.Text(), "jobs etl, etl-*") ||
+		!strings.Contains(row.Text(), `at "30 10 * * 3,6" (UTC) for 1h0m`) || p.testid("maintenance-notice").Text() != "Maintenance window added." {
+		t.Fatalf("listed: %d rows, active %q, %q", row.Length(), row.AttrOr("data-window-active", ""), row.Text())
+	}
+	action := row.Find("form").AttrOr("action", "")
+	if p = post(action, url.Values{}); p.status != 303 || p.header.Get("Location") != "/settings/maintenance?saved=deleted" {
+		t.Fatalf("delete: got %d %q", p.status, p.header.Get("Location"))
+	}
+	if p = r.do("GET", "/settings/maintenance", nil); p.testid("window-row").Length() != 0 {
+		t.Fatalf("after delete: %d rows", p.testid("window-row").Length())
+	}
+
+	p = post("/settings/alert-policy", url.Values{"failureThreshold": {"2"}, "slowFactor": {"0.5"}})
+	if p.status != 400 || !strings.HasPrefix(p.testid("policy-error").Text(), "slowFactor: ") ||
+		p.testid("policy-form").Find(`input[name="failureThreshold"]`).AttrOr("value", "") != "2" {
+		t.Fatalf("bad slow factor: got %d %q", p.status, p.testid("policy-error").Text())
+	}
+	if p = post("/settings/alert-policy", url.Values{"failureThreshold": {"2"}, "slowFactor": {"1.5"}}); p.status != 303 {
+		t.Fatalf("policy: got %d %s", p.status, p.testid("policy-error").Text())
+	}
+	if got := r.api("GET", "/v1/settings/alert-policy", "").body; got != `{"failureThreshold":2,"recoveryThreshold":0,"realertMinutes":0,"maxDurationSeconds":0,"slowFactor":1.5}` {
+		t.Fatalf("stored policy: %s", got)
 	}
 }

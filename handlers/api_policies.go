@@ -68,7 +68,9 @@ func decodeBody(c *fiber.Ctx, v any) *validationDetails {
 	if err := json.Unmarshal(body, v); err != nil {
 		var te *json.UnmarshalTypeError
 		field, msg := "body", "Expected a JSON object"
-		if errors.As(err, &te) {
+		// An UnmarshalTypeError without a field is the body itself (an array, say): that
+		// stays "Expected a JSON object", not the Go type's name.
+		if errors.As(err, &te) && te.Field != "" {
 			field, msg = te.Field, "Expected "+te.Type.String()+", received "+te.Value
 		}
 		return &validationDetails{FormErrors: []string{}, FieldErrors: map[string][]string{field: {msg}},

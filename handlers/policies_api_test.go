@@ -221,7 +221,11 @@ func TestPolicyAPIValidation(t *testing.T) {
 		{"until a number", "POST", "/v1/jobs/etl/pause", `{"until":1772618400}`, "until"},
 		{"reason too long", "POST", "/v1/jobs/etl/pause", `{"reason":"` + long + `"}`, "reason"},
 		{"reason not a string", "POST", "/v1/jobs/etl/pause", `{"reason": 5}`, "reason"},
+		{"pause body an array", "POST", "/v1/jobs/etl/pause", `[]`, "body"},
 		{"window without name", "POST", "/v1/maintenance-windows", `{"cron":"0 2 * * *","durationMinutes":30}`, "name"},
+		{"window name of spaces", "POST", "/v1/maintenance-windows", `{"name":"   ","cron":"0 2 * * *","durationMinutes":30}`, "name"},
+		{"window body an array", "POST", "/v1/maintenance-windows", `[{"name":"w"}]`, "body"},
+		{"cron that never matches", "POST", "/v1/maintenance-windows", `{` + recurring + `"cron":"0 2 30 2 *"}`, "cron"},
 		{"bad cron", "POST", "/v1/maintenance-windows", `{` + recurring + `"cron":"61 2 * * *"}`, "cron"},
 		{"unknown timezone", "POST", "/v1/maintenance-windows", `{` + recurring + `"cron":"0 2 * * *","timezone":"Mars/Olympus_Mons"}`, "timezone"},
 		{"endsAt before startsAt", "POST", "/v1/maintenance-windows", `{"name":"w","startsAt":"2026-03-05T10:00","endsAt":"2026-03-05T09:00"}`, "endsAt"},
@@ -234,6 +238,7 @@ func TestPolicyAPIValidation(t *testing.T) {
 		{"failureThreshold -1", "PUT", "/v1/settings/alert-policy", `{"failureThreshold":-1}`, "failureThreshold"},
 		{"slowFactor 0.5", "PUT", "/v1/settings/alert-policy", `{"slowFactor":0.5}`, "slowFactor"},
 		{"realertMinutes a string", "PUT", "/v1/settings/alert-policy", `{"realertMinutes":"5"}`, "realertMinutes"},
+		{"policy body an array", "PUT", "/v1/settings/alert-policy", `[]`, "body"},
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
@@ -559,6 +564,13 @@ func TestPauseFormsOnJobPage(t *testing.T) {
 	}
 	if p := r.do("POST", "/job/pause?name=etl", url.Values{"reason": {"no token"}}, "Origin", sameOrigin); p.status != 403 {
 		t.Fatalf("without the CSRF token: got %d", p.status)
+	}
+	if p := post("/job/pause", url.Values{"reason": {"no job named"}}); p.status/100 == 2 || p.status/100 == 3 {
+		t.Fatalf("without ?name=: got %d", p.status)
+	}
+	var pauses struct{ Pauses []json.RawMessage }
+	if decode(t, "pauses", r.api("GET", "/v1/pauses", ""), 200, &pauses); len(pauses.Pauses) != 0 {
+		t.Fatalf("a refused pause form was stored: %d pauses", len(pauses.Pauses))
 	}
 	// A datetime-local value has no offset: it is read in UTC.
 	p = post("/job/pause?name=etl", url.Values{"until": {"2026-03-04T18:00"}, "reason": {"planned <b>upgrade</b>"}})

@@ -131,20 +131,11 @@ func TestPauseHoldsAlertsBackUntilResumed(t *testing.T) {
 	for _, c := range []caller{r.adminSession(), r.apiKey()} {
 		t.Run(c.name, func(t *testing.T) {
 			job := "paused-" + strings.ReplaceAll(c.name, " ", "-")
-			var paused struct {
-				Pause struct {
-					JobName, PausedAt, PausedBy, Reason string
-					Until                               *string
-				}
-			}
+			var paused struct{ Pause pauseRow }
 			decode(t, "pause", c.call("POST", "/v1/jobs/"+job+"/pause", `{"until":"2026-03-04T12:00:00Z","reason":"database upgrade"}`), 200, &paused)
-			want := struct {
-				JobName, PausedAt, PausedBy, Reason string
-				Until                               *string
-			}{job, eventAt(r.now), c.actor, "database upgrade", ptrTo("2026-03-04T12:00:00.000Z")}
-			if paused.Pause.JobName != want.JobName || paused.Pause.PausedAt != want.PausedAt || paused.Pause.PausedBy != want.PausedBy ||
-				paused.Pause.Reason != want.Reason || paused.Pause.Until == nil || *paused.Pause.Until != *want.Until {
-				t.Fatalf("pause: got %+v, want %+v", paused.Pause, want)
+			got := paused.Pause.JobName + " " + paused.Pause.PausedAt + " " + paused.Pause.PausedBy + " " + str(paused.Pause.Until) + " " + paused.Pause.Reason
+			if want := job + " " + eventAt(r.now) + " " + c.actor + " 2026-03-04T12:00:00.000Z database upgrade"; got != want {
+				t.Fatalf("pause: got %q, want %q", got, want)
 			}
 			var list struct {
 				Pauses []struct{ JobName, PausedBy string }
@@ -264,7 +255,6 @@ func TestPolicyAPIValidation(t *testing.T) {
 	if len(pauses.Pauses) != 0 || len(windows.Windows) != 0 {
 		t.Fatalf("refused input was stored: %d pauses, %d windows", len(pauses.Pauses), len(windows.Windows))
 	}
-	decode(t, "policy", c.call("GET", "/v1/settings/alert-policy", ""), 200, nil)
 	if got := c.call("GET", "/v1/settings/alert-policy", "").body; got != `{"failureThreshold":0,"recoveryThreshold":0,"realertMinutes":0,"maxDurationSeconds":0,"slowFactor":0}` {
 		t.Fatalf("policy after refused writes: %s", got)
 	}
@@ -569,7 +559,8 @@ func TestPauseFormsOnJobPage(t *testing.T) {
 		t.Fatalf("without ?name=: got %d", p.status)
 	}
 	var pauses struct{ Pauses []json.RawMessage }
-	if decode(t, "pauses", r.api("GET", "/v1/pauses", ""), 200, &pauses); len(pauses.Pauses) != 0 {
+	decode(t, "pauses", r.api("GET", "/v1/pauses", ""), 200, &pauses)
+	if len(pauses.Pauses) != 0 {
 		t.Fatalf("a refused pause form was stored: %d pauses", len(pauses.Pauses))
 	}
 	// A datetime-local value has no offset: it is read in UTC.

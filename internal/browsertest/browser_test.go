@@ -306,7 +306,7 @@ func TestDashboardInBrowser(t *testing.T) {
 	must(t, "filter", chromedp.Do(ctx, chromedp.SendKeys(css(`[data-testid="events-filters"] input[name="jobName"]`), "browser-job")))
 	_, err := chromedp.RunResponse(ctx, chromedp.Click(css(`[data-testid="events-filters"] button[type="submit"]`)))
 	must(t, "apply filters", err)
-	if loc := eval[string](t, ctx, `location.search`); loc != "?jobName=browser-job&scriptPath=&level=&eventType=&from=&to=" {
+	if loc := eval[string](t, ctx, `location.search`); loc != "?jobName=browser-job&scriptPath=&level=&eventType=&tag=&from=&to=" {
 		t.Errorf("filter URL: got %q", loc)
 	}
 	if n := eval[int](t, ctx, `document.querySelectorAll('[data-testid="event-row"]').length`); n != 2 {

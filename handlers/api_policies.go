@@ -58,7 +58,7 @@ func (h *Handler) listPauses(c *fiber.Ctx) error {
 	}{out})
 }
 
-// invalidSettings answers a InputError with a 400 naming each field; other errors pass.
+// invalidSettings answers an InputError with a 400 naming each field; other errors pass.
 func invalidSettings(c *fiber.Ctx, label string, err error) (handled bool, _ error) {
 	var se *services.InputError
 	if !errors.As(err, &se) {

@@ -90,6 +90,9 @@ func (p *Policies) Pause(ctx context.Context, job, by string, in PauseInput, now
 	if err := validateInput(p.validate, &in); err != nil {
 		return models.JobPause{}, err
 	}
+	if job == "" { // the page's form without ?name=
+		return models.JobPause{}, issue("jobName", "Required")
+	}
 	row := models.JobPause{JobName: job, PausedAt: telemetry.ServerTime(now), PausedBy: by, Reason: strings.TrimSpace(in.Reason)}
 	if u := strings.TrimSpace(in.Until); u != "" {
 		t, ok := parseInstant(u, time.UTC)
@@ -152,6 +155,11 @@ func (p *Policies) CreateWindow(ctx context.Context, in WindowInput, by string, 
 	if err != nil {
 		return Window{}, err
 	}
+	// A valid expression can still name no real date (30 February): such a window would be
+	// listed but never hold anything back.
+	if w, err := NewWindow(row); err == nil && w.Recurring() && w.NextStart(now).IsZero() {
+		return Window{}, issue("cron", "The cron expression never matches a date")
+	}
 	row.CreatedAt, row.CreatedBy = telemetry.ServerTime(now), by
 	if err := p.write(ctx, func(tx *store.Tx) error { return tx.InsertWindow(&row) }); err != nil {
 		return Window{}, err
@@ -163,6 +171,9 @@ func (p *Policies) CreateWindow(ctx context.Context, in WindowInput, by string, 
 func windowRow(in WindowInput) (models.MaintenanceWindow, error) {
 	row := models.MaintenanceWindow{Name: strings.TrimSpace(in.Name), JobsJSON: TagsJSONOf(in.Jobs), TagsJSON: TagsJSONOf(in.Tags),
 		Timezone: strings.TrimSpace(in.Timezone), DurationMinutes: in.DurationMinutes}
+	if row.Name == "" { // "required" lets a name of spaces through, and the list would show nothing
+		return row, issue("name", "Required")
+	}
 	if row.Timezone == "" {
 		row.Timezone = "UTC"
 	}

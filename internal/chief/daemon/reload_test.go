@@ -95,7 +95,7 @@ func (h *reloadHarness) nextRun(t *testing.T) string {
 	select {
 	case r := <-h.ran:
 		return r
-	case <-time.After(5 * time.Second):
+	case <-time.After(30 * time.Second): // a bound, not a wait: a loaded CI machine is slow
 		t.Fatal("no run started")
 		return ""
 	}

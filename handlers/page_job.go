@@ -32,19 +32,15 @@ func (h *Handler) jobDetailPage(c *fiber.Ctx) error {
 // renderJobPage renders a job's page (404 for an unknown job), with formError shown on its
 // Alerting card.
 func (h *Handler) renderJobPage(c *fiber.Ctx, name string, status int, formError string) error {
-	detail, err := h.jobDetail(c.UserContext(), name, h.csrfToken(c))
+	detail, err := h.jobDetailFor(c, name)
 	if err != nil {
 		return err
 	}
-	props := views.JobProps{Chrome: h.chrome(c), Detail: detail}
 	if detail.Check == nil {
-		return render(c, fiber.StatusNotFound, views.JobPage(props))
+		status = fiber.StatusNotFound
 	}
-	if props.Alerting, err = h.jobAlerting(c.UserContext(), *detail.Check, detail.CSRF); err != nil {
-		return err
-	}
-	props.Alerting.Error, props.Alerting.CanPause = formError, h.isAdmin(c)
-	return render(c, status, views.JobPage(props))
+	detail.Alerting.Error = formError
+	return render(c, status, views.JobPage(views.JobProps{Chrome: h.chrome(c), Detail: detail}))
 }
 
 // jobDetailPartial is GET /partials/jobs/:jobName/detail (200 even for an unknown job, so the
@@ -62,7 +58,18 @@ func (h *Handler) jobDetailFromPath(c *fiber.Ctx) (views.JobDetailProps, error) 
 	if err != nil {
 		return views.JobDetailProps{}, err
 	}
-	return h.jobDetail(c.UserContext(), strings.Clone(name), h.csrfToken(c))
+	return h.jobDetailFor(c, strings.Clone(name))
+}
+
+// jobDetailFor loads the Job Detail of the request: every card, the Alerting card included.
+func (h *Handler) jobDetailFor(c *fiber.Ctx, name string) (views.JobDetailProps, error) {
+	detail, err := h.jobDetail(c.UserContext(), name, h.csrfToken(c))
+	if err != nil || detail.Check == nil {
+		return detail, err
+	}
+	detail.Alerting, err = h.jobAlerting(c.UserContext(), *detail.Check, detail.CSRF)
+	detail.Alerting.CanPause = h.isAdmin(c)
+	return detail, err
 }
 
 // jobNameParam is the job a Job Detail route is about: its :jobName segment, or on the query

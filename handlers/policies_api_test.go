@@ -372,8 +372,8 @@ func TestMaintenanceWindowAPI(t *testing.T) {
 		active                              bool
 		activeUntil, nextStart, desc, scope string
 	}{
-		{weekly.ID, true, "2026-03-04T10:30:00.000Z", "2026-03-11T09:30:00.000Z", `at "30 10 * * 3" (Europe/Berlin) for 1h0m`, "jobs etl-* or tags db"},
-		{sunday.ID, false, "<null>", "2026-03-08T02:00:00.000Z", `at "0 2 * * 0" (UTC) for 30m`, "all jobs"},
+		{weekly.ID, true, "2026-03-04T10:30:00.000Z", "2026-03-11T09:30:00.000Z", "on Wed at 10:30 (Europe/Berlin) for 1 h", "jobs etl-* or tags db"},
+		{sunday.ID, false, "<null>", "2026-03-08T02:00:00.000Z", "on Sun at 02:00 (UTC) for 30 min", "all jobs"},
 	}
 	if len(list.Windows) != len(cases) {
 		t.Fatalf("list: got %d windows, want %d: %+v", len(list.Windows), len(cases), list.Windows)
@@ -495,7 +495,7 @@ func TestPolicyAudit(t *testing.T) {
 	want := []string{
 		"pause.create " + testAdmin + " etl | until 2026-03-05T00:00:00.000Z; upgrade",
 		"pause.resume api-key etl | ",
-		"maintenance.create " + testAdmin + ` sunday | jobs etl, at "0 2 * * 0" (UTC) for 30m`,
+		"maintenance.create " + testAdmin + " sunday | jobs etl, on Sun at 02:00 (UTC) for 30 min",
 		"maintenance.delete api-key " + strconv.FormatInt(created.Window.ID, 10) + " | ",
 		"alert-policy.update " + testAdmin + ` defaults | {"failureThreshold":3,"recoveryThreshold":0,"realertMinutes":60,"maxDurationSeconds":0,"slowFactor":0}`,
 	}
@@ -665,7 +665,7 @@ func TestMaintenanceForms(t *testing.T) {
 	p = r.do("GET", "/settings/maintenance?saved=added", nil)
 	row := p.testid("window-row")
 	if row.Length() != 1 || row.AttrOr("data-window-active", "") != "false" || !strings.Contains(row.Text(), "jobs etl, etl-*") ||
-		!strings.Contains(row.Text(), `at "30 10 * * 3,6" (UTC) for 1h0m`) || p.testid("maintenance-notice").Text() != "Maintenance window added." {
+		!strings.Contains(row.Text(), "on Wed, Sat at 10:30 (UTC) for 1 h") || p.testid("maintenance-notice").Text() != "Maintenance window added." {
 		t.Fatalf("listed: %d rows, active %q, %q", row.Length(), row.AttrOr("data-window-active", ""), row.Text())
 	}
 	action := row.Find("form").AttrOr("action", "")

@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"path"
+	"strconv"
 	"strings"
 	"time"
 
@@ -112,12 +113,52 @@ func matchAnyTag(patterns, tags []string) bool {
 	return false
 }
 
-// Describe says when the window applies, in words.
+// Describe says when the window applies, in words: "from 2026-12-05 10:00 to 2026-12-05 12:00
+// UTC", "on Sat, Sun at 03:15 (Europe/Berlin) for 1 h 30 min", or with its cron expression.
 func (w Window) Describe() string {
 	if w.recurring == nil {
 		return "from " + w.Start.UTC().Format("2006-01-02 15:04") + " to " + w.End.UTC().Format("2006-01-02 15:04") + " UTC"
 	}
-	return fmt.Sprintf("at %q (%s) for %s", w.Cron, w.Timezone, strings.TrimSuffix(w.Duration.String(), "0s"))
+	when := fmt.Sprintf("at %q", w.Cron)
+	if days, at, ok := weeklyWords(w.Cron); ok {
+		when = "on " + days + " at " + at
+	}
+	return fmt.Sprintf("%s (%s) for %s", when, w.Timezone, minutesWords(w.DurationMinutes))
+}
+
+var dayNames = []string{"Sun", "Mon", "Tue", "Wed", "Thu", "Fri", "Sat"}
+
+// weeklyWords reads back the cron expression that weekdays and a time were stored as.
+func weeklyWords(cron string) (days, at string, ok bool) {
+	f := strings.Fields(cron)
+	if len(f) != 5 || f[2] != "*" || f[3] != "*" {
+		return "", "", false
+	}
+	minute, err1 := strconv.Atoi(f[0])
+	hour, err2 := strconv.Atoi(f[1])
+	if err1 != nil || err2 != nil {
+		return "", "", false
+	}
+	var names []string
+	for _, d := range strings.Split(f[4], ",") {
+		n, err := strconv.Atoi(d)
+		if err != nil || n < 0 || n > 6 {
+			return "", "", false
+		}
+		names = append(names, dayNames[n])
+	}
+	return strings.Join(names, ", "), fmt.Sprintf("%02d:%02d", hour, minute), true
+}
+
+// minutesWords is a duration in minutes as "45 min", "2 h" or "1 h 30 min".
+func minutesWords(m int64) string {
+	switch {
+	case m < 60:
+		return fmt.Sprintf("%d min", m)
+	case m%60 == 0:
+		return fmt.Sprintf("%d h", m/60)
+	}
+	return fmt.Sprintf("%d h %d min", m/60, m%60)
 }
 
 // Scope says which jobs the window covers, in words.

@@ -81,6 +81,7 @@ func TestPauseInBrowser(t *testing.T) {
 	submit(t, ctx, "pause", css(`[data-testid="pause-button"]`))
 	must(t, "paused page", chromedp.Do(ctx, chromedp.WaitVisible(css(`[data-testid="job-suppressed-banner"]`))))
 	wantLocation(t, ctx, "/jobs/"+job)
+	screenshot(t, ctx, "job-paused")
 	if got := text(t, ctx, `[data-testid="job-suppressed-banner"]`); !strings.HasPrefix(got, "Alerts held back.") ||
 		!strings.Contains(got, "Paused by "+mon.email+": browser pause") {
 		t.Errorf("banner: got %q", got)
@@ -172,13 +173,16 @@ func TestMaintenanceWindowInBrowser(t *testing.T) {
 				chromedp.SetValue(css(form+`input[name="durationMinutes"]`), "45")))
 			submit(t, ctx, "add window", css(`[data-testid="window-submit"]`))
 			wantLocation(t, ctx, "/settings/maintenance?saved=added")
+			if tc.js {
+				screenshot(t, ctx, "maintenance")
+			}
 			if got := text(t, ctx, `[data-testid="maintenance-notice"]`); got != "Maintenance window added." {
 				t.Errorf("notice: got %q", got)
 			}
 			row := `//tr[@data-testid="window-row"][td[1][normalize-space()="` + name + `"]]`
 			got, err := chromedp.Run(ctx, chromedp.Text(chromedp.Search(row)))
 			must(t, "the new row", err)
-			for _, want := range []string{"jobs " + job, `at "15 3 * * 6" (UTC) for 45m`, "next", mon.email} {
+			for _, want := range []string{"jobs " + job, "on Sat at 03:15 (UTC) for 45 min", "next", mon.email} {
 				if !strings.Contains(got, want) {
 					t.Errorf("row lacks %q: %q", want, got)
 				}

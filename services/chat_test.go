@@ -203,3 +203,17 @@ func TestMatches(t *testing.T) {
 		})
 	}
 }
+
+// TestFirstAlertRoutesByTheTagsOfItsOwnBatch: a new job's first events bring its tags and its
+// failure in one batch; the failure is routed by those tags.
+func TestFirstAlertRoutesByTheTagsOfItsOwnBatch(t *testing.T) {
+	ntfy := newChatFake(t, false, `{"id":"m1"}`, 200)
+	r := newNotifyRig(t, "", NotifierOptions{})
+	r.putChannels(ChannelChat, ChannelConfig{Name: "dba", URL: ntfy.ntfyURL("dba"), EnabledAlertTypes: all(), Tags: []string{"db*"}})
+	at := telemetry.ServerTime(r.now)
+	meta := `{"check_enabled":true,"tags":["db-backup"]}`
+	r.ingest(runEvent(telemetry.EventJobStarted, "fresh", "fresh:1", at, meta),
+		jobDone(telemetry.EventJobFailed, "fresh", "fresh:1", at, false, meta))
+	r.pass(r.n)
+	r.wantRows("webhook/ STUB 0 0 Webhook integration not configured in v1.", "chat/dba SENT 1 0")
+}

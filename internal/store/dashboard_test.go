@@ -183,35 +183,7 @@ func TestJobPageQueriesUseThePartialRunsIndex(t *testing.T) {
 		t.Fatalf("captured %d statements, want one per type and read", len(seen))
 	}
 	for _, s := range seen {
-		var plan string
-		if st.Dialect() == store.SQLite {
-			var rows []struct {
-				Detail string `gorm:"column:detail"`
-			}
-			if err := st.DB().Raw("EXPLAIN QUERY PLAN "+s.sql, s.vars...).Scan(&rows).Error; err != nil {
-				t.Fatal(err)
-			}
-			for _, r := range rows {
-				plan += r.Detail + "; "
-			}
-		} else {
-			// A table this small is cheaper to scan; forbid that, so the plan shows whether the
-			// index can be used at all.
-			err := st.DB().Transaction(func(tx *gorm.DB) error {
-				if err := tx.Exec("SET LOCAL enable_seqscan = off").Error; err != nil {
-					return err
-				}
-				var lines []string
-				if err := tx.Raw("EXPLAIN "+s.sql, s.vars...).Scan(&lines).Error; err != nil {
-					return err
-				}
-				plan = strings.Join(lines, "; ")
-				return nil
-			})
-			if err != nil {
-				t.Fatal(err)
-			}
-		}
+		plan := queryPlan(t, st, s.sql, s.vars)
 		if !strings.Contains(plan, "idx_events_job_runs_ms") {
 			t.Errorf("%s\nplan: %s", s.sql, plan)
 		}

@@ -133,7 +133,9 @@ func (t *Tx) MarkRunHung(runID, at string) error {
 // succeeded runs, newest first, without the run being recorded now.
 func recentDurations(db *gorm.DB, job, exceptRun string, n int) ([]int64, error) {
 	var out []int64
-	q := db.Model(&models.Run{}).Where("job_name = ? AND status = ? AND duration_ms IS NOT NULL", job, models.RunSucceeded)
+	// the status is written out, not bound: only then can SQLite use the partial index
+	// idx_runs_job_durations, whose condition it must match.
+	q := db.Model(&models.Run{}).Where("job_name = ? AND status = 'succeeded' AND duration_ms IS NOT NULL", job)
 	if exceptRun != "" {
 		q = q.Where("run_id <> ?", exceptRun)
 	}

@@ -33,3 +33,6 @@ CREATE TABLE IF NOT EXISTS maintenance_windows (
   created_at TEXT NOT NULL,
   created_by TEXT NOT NULL
 );
+-- A job's duration baseline reads its newest succeeded runs that have a duration; this index
+-- holds exactly those, so a job with many other runs costs no scan.
+CREATE INDEX IF NOT EXISTS idx_runs_job_durations ON runs(job_name, sort_ms) WHERE status = 'succeeded' AND duration_ms IS NOT NULL;

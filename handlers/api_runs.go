@@ -10,14 +10,14 @@ import (
 )
 
 // runFilterParams are the filters of the run lists, API and pages alike.
-var runFilterParams = []string{"jobName", "status", "runnerId", "from", "to"}
+var runFilterParams = []string{"jobName", "status", "runnerId", "from", "to", "tag"}
 
 // runFilter reads the /v1/runs filters from the query, with the conventions of /v1/events.
 func runFilter(c *fiber.Ctx) store.RunFilter {
 	limit, offset := pagination(c)
 	return store.RunFilter{JobName: singleQuery(c, "jobName"), Status: singleQuery(c, "status"),
 		RunnerID: singleQuery(c, "runnerId"), From: singleQuery(c, "from"), To: singleQuery(c, "to"),
-		Limit: limit, Offset: offset}
+		Tag: singleQuery(c, "tag"), Limit: limit, Offset: offset}
 }
 
 type runsResponse struct {

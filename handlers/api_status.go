@@ -3,6 +3,7 @@ package handlers
 import (
 	"encoding/json"
 	"errors"
+	"slices"
 
 	"github.com/gofiber/fiber/v2"
 	"github.com/gulag/chief-monitor/internal/apirow"
@@ -88,6 +89,16 @@ func (h *Handler) statusJobs(c *fiber.Ctx) error {
 	rows, err := h.status.Jobs(c.UserContext())
 	if err != nil {
 		return err
+	}
+	// ?tag= (additive) keeps the jobs with that tag.
+	if tag := singleQuery(c, "tag"); tag != "" {
+		kept := rows[:0]
+		for _, r := range rows {
+			if slices.Contains(services.CheckTags(r.Check), tag) {
+				kept = append(kept, r)
+			}
+		}
+		rows = kept
 	}
 	out := make([]jobStatusRow, len(rows))
 	for i, r := range rows {

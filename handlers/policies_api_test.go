@@ -418,8 +418,8 @@ func TestTagFilters(t *testing.T) {
 	r.signIn()
 	c := r.adminSession()
 	r.ingestKeyed(
-		event("job.failed", "db-backup", "2026-03-04T09:58:00Z", `,"metadata":{"check_enabled":true,"tags":["db","nightly"]}`),
-		event("job.failed", "web-shop", "2026-03-04T09:59:00Z", `,"metadata":{"check_enabled":true,"tags":["web"]}`))
+		event("job.failed", "db-backup", "2026-03-04T09:58:00Z", `,"runId":"db-backup:1","metadata":{"check_enabled":true,"tags":["db","nightly"]}`),
+		event("job.failed", "web-shop", "2026-03-04T09:59:00Z", `,"runId":"web-shop:1","metadata":{"check_enabled":true,"tags":["web"]}`))
 	var alerts struct{ Alerts []alertJSON }
 	decode(t, "alerts", c.call("GET", "/v1/alerts?tag=db", ""), 200, &alerts)
 	if len(alerts.Alerts) != 1 || alerts.Alerts[0].JobName != "db-backup" {
@@ -456,6 +456,15 @@ func TestTagFilters(t *testing.T) {
 	}
 	if tags["db-backup"] != "db,nightly" || tags["web-shop"] != "web" {
 		t.Errorf("status jobs tags: got %v (%s)", tags, c.call("GET", "/v1/status/jobs", "").body)
+	}
+	decode(t, "status jobs by tag", c.call("GET", "/v1/status/jobs?tag=nightly", ""), 200, &jobs)
+	if len(jobs.Jobs) != 1 || jobs.Jobs[0].JobName != "db-backup" {
+		t.Errorf("status/jobs?tag=nightly: got %+v", jobs.Jobs)
+	}
+	var runs struct{ Runs []struct{ JobName string } }
+	decode(t, "runs by tag", c.call("GET", "/v1/runs?tag=web", ""), 200, &runs)
+	if len(runs.Runs) != 1 || runs.Runs[0].JobName != "web-shop" {
+		t.Errorf("runs?tag=web: got %+v", runs.Runs)
 	}
 	p := r.do("GET", "/jobs?tag=db", nil)
 	rows := p.testid("job-row")

@@ -40,11 +40,14 @@ func (t *Tx) SaveRuns(runs []*models.Run) error {
 type RunFilter struct {
 	JobName, Status, RunnerID string
 	From, To                  string
-	Limit, Offset             int
+	// Tag keeps the runs of jobs with this tag.
+	Tag           string
+	Limit, Offset int
 }
 
 func (f RunFilter) where(q *gorm.DB) *gorm.DB {
 	q = whereEqual(q, "job_name", f.JobName, "status", f.Status, "runner_id", f.RunnerID)
+	q = whereTag(q, f.Tag)
 	if t, ok := telemetry.ParseTime(f.From); ok {
 		q = q.Where("sort_ms >= ?", t.UnixMilli())
 	}

@@ -34,10 +34,11 @@ var ChatSchemes = []string{"bark", "discord", "generic", "googlechat", "gotify",
 	"lark", "matrix", "mattermost", "ntfy", "opsgenie", "pagerduty", "pushbullet", "pushover", "rocketchat",
 	"signal", "teams", "telegram", "wecom", "zulip"}
 
-// titled are the services with a "title" parameter; the others reject unknown parameters, so
-// their title goes on the first line of the text instead.
+// titled are the services that show their "title" parameter; the others reject unknown
+// parameters, so their title goes on the first line of the text instead. Matrix is not one:
+// it takes a title but sends the text alone, so the headline would be lost.
 var titled = map[string]bool{"bark": true, "discord": true, "generic": true, "gotify": true, "ifttt": true,
-	"join": true, "lark": true, "matrix": true, "mattermost": true, "ntfy": true, "opsgenie": true,
+	"join": true, "lark": true, "mattermost": true, "ntfy": true, "opsgenie": true,
 	"pushbullet": true, "pushover": true, "teams": true, "telegram": true}
 
 // quiet swallows the library's progress logs: they quote service URLs, which hold tokens.
@@ -254,8 +255,9 @@ func (s ctxSleeper) Sleep(d time.Duration) {
 }
 
 // statusText finds the HTTP status the library put in its error text ("…: 500 Internal
-// Server Error", "status code: 500"): most services report a refused request only as text.
-var statusText = regexp.MustCompile(`(?:\b|")([1-5][0-9]{2})(?: [A-Z][A-Za-z' -]*)?(?:"|$)|status code:? ([1-5][0-9]{2})\b`)
+// Server Error", "status code: 500", Matrix's "400 Bad Request (unmarshal error: …)"): most
+// services report a refused request only as text.
+var statusText = regexp.MustCompile(`(?:\b|")([1-5][0-9]{2})(?: [A-Z][A-Za-z' -]*)?(?:"|$| \()|status code:? ([1-5][0-9]{2})\b`)
 
 // chatError classifies a failed send: HTTP 408, 429 and 5xx, network failures and timeouts
 // are temporary; other HTTP answers are permanent. The text is the library's, secrets masked.
@@ -273,6 +275,9 @@ func chatError(err error, rawURL string, code int) *Error {
 			code, _ = strconv.Atoi(m[1] + m[2])
 		}
 	}
+	if code == 0 && ChatService(rawURL) == "telegram" {
+		code = reasonStatus(err.Error())
+	}
 	// Discord retries 429 and 5xx itself and then reports only that it gave up.
 	if errors.Is(err, discord.ErrMaxRetries) || errors.Is(err, discord.ErrRateLimited) {
 		return &Error{Code: code, Text: text, Temporary: true}
@@ -282,6 +287,18 @@ func chatError(err error, rawURL string, code int) *Error {
 		return &Error{Code: code, Text: text, Temporary: true}
 	}
 	return &Error{Code: code, Text: text, Temporary: httpError(code, "").Temporary}
+}
+
+// reasonStatus is the HTTP error status whose reason phrase opens text. Telegram's Bot API
+// describes a refusal that way ("Bad Request: chat not found", "Too Many Requests: retry
+// after 5", "Unauthorized"), and the library returns that description without its code.
+func reasonStatus(text string) int {
+	for code := 400; code < 600; code++ {
+		if r := http.StatusText(code); r != "" && (text == r || strings.HasPrefix(text, r+":")) {
+			return code
+		}
+	}
+	return 0
 }
 
 // urlInText matches the URLs the library quotes in its errors (net/http's `Post "…": …`).

@@ -70,6 +70,12 @@ func channelDetail(ch services.ChannelConfig) string {
 	if len(ch.Jobs) > 0 {
 		s += ", jobs " + strings.Join(ch.Jobs, ", ")
 	}
+	if len(ch.Tags) > 0 {
+		s += ", tags " + strings.Join(ch.Tags, ", ")
+	}
+	if len(ch.Severities) > 0 {
+		s += ", severities " + strings.Join(ch.Severities, ", ")
+	}
 	if ch.Secret != nil && *ch.Secret != "" {
 		s += ", signed"
 	}

@@ -6,12 +6,9 @@ import (
 	"crypto/sha256"
 	"encoding/base64"
 	"encoding/hex"
-	"path"
-	"reflect"
 	"strconv"
 	"strings"
 	"time"
-	"unicode"
 
 	"github.com/go-playground/validator/v10"
 	"github.com/gulag/chief-monitor/internal/store"
@@ -59,18 +56,7 @@ type Badges struct {
 
 // NewBadges returns the badge service; writes go through write (the writer's Do).
 func NewBadges(st *store.Store, write WriteFunc, status *Status) *Badges {
-	v := validator.New(validator.WithRequiredStructEnabled())
-	v.RegisterTagNameFunc(func(f reflect.StructField) string {
-		name, _, _ := strings.Cut(f.Tag.Get("json"), ",")
-		return name
-	})
-	_ = v.RegisterValidation("glob", func(fl validator.FieldLevel) bool { // the tag name is fixed and valid
-		_, err := path.Match(fl.Field().String(), "")
-		return err == nil
-	})
-	_ = v.RegisterValidation("singleline", func(fl validator.FieldLevel) bool {
-		return !strings.ContainsFunc(fl.Field().String(), unicode.IsControl)
-	})
+	v := newValidator()
 	return &Badges{st: st, write: write, status: status, validate: v}
 }
 

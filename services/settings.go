@@ -7,7 +7,6 @@ import (
 	"fmt"
 	"net/url"
 	"path"
-	"reflect"
 	"regexp"
 	"strconv"
 	"strings"
@@ -232,18 +231,7 @@ var channelNamePattern = regexp.MustCompile(`^[A-Za-z0-9][A-Za-z0-9 ._-]*$`)
 
 // NewSettings returns the settings service over st.
 func NewSettings(st *store.Store, write WriteFunc, opts SettingsOptions) *Settings {
-	v := validator.New(validator.WithRequiredStructEnabled())
-	v.RegisterTagNameFunc(func(f reflect.StructField) string {
-		name, _, _ := strings.Cut(f.Tag.Get("json"), ",")
-		return name
-	})
-	_ = v.RegisterValidation("glob", func(fl validator.FieldLevel) bool { // the tag name is fixed and valid
-		_, err := path.Match(fl.Field().String(), "")
-		return err == nil
-	})
-	_ = v.RegisterValidation("channelname", func(fl validator.FieldLevel) bool {
-		return channelNamePattern.MatchString(fl.Field().String())
-	})
+	v := newValidator()
 	if opts.TestEvery <= 0 {
 		opts.TestEvery = 30 * time.Second
 	}

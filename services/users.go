@@ -3,7 +3,6 @@ package services
 import (
 	"context"
 	"errors"
-	"reflect"
 	"strconv"
 	"strings"
 	"time"
@@ -38,14 +37,7 @@ type Users struct {
 
 // NewUsers returns the user management service; now is read at every change.
 func NewUsers(st *store.Store, write WriteFunc, now func() time.Time) *Users {
-	v := validator.New(validator.WithRequiredStructEnabled())
-	v.RegisterTagNameFunc(func(f reflect.StructField) string {
-		name, _, _ := strings.Cut(f.Tag.Get("json"), ",")
-		return name
-	})
-	_ = v.RegisterValidation("addr", func(fl validator.FieldLevel) bool { // the tag name is fixed and valid
-		return ValidEmail(fl.Field().String())
-	})
+	v := newValidator()
 	return &Users{st: st, write: write, now: now, validate: v}
 }
 

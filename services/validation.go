@@ -3,8 +3,10 @@ package services
 import (
 	"errors"
 	"fmt"
+	"path"
 	"reflect"
 	"strings"
+	"unicode"
 
 	"github.com/go-playground/validator/v10"
 )
@@ -26,6 +28,30 @@ func (e *InputError) Error() string {
 		return "services: invalid input"
 	}
 	return "services: invalid input: " + e.Issues[0].Path + ": " + e.Issues[0].Message
+}
+
+// newValidator is the one validator of the services' input: fields are named by their JSON
+// names, and the project's own tags are registered (glob: a path.Match pattern; singleline: no
+// control characters; channelname; addr: an e-mail address as sign-in accepts it).
+func newValidator() *validator.Validate {
+	v := validator.New(validator.WithRequiredStructEnabled())
+	v.RegisterTagNameFunc(func(f reflect.StructField) string {
+		name, _, _ := strings.Cut(f.Tag.Get("json"), ",")
+		return name
+	})
+	// the tag names are fixed and valid, so registering cannot fail
+	_ = v.RegisterValidation("glob", func(fl validator.FieldLevel) bool {
+		_, err := path.Match(fl.Field().String(), "")
+		return err == nil
+	})
+	_ = v.RegisterValidation("singleline", func(fl validator.FieldLevel) bool {
+		return !strings.ContainsFunc(fl.Field().String(), unicode.IsControl)
+	})
+	_ = v.RegisterValidation("channelname", func(fl validator.FieldLevel) bool {
+		return channelNamePattern.MatchString(fl.Field().String())
+	})
+	_ = v.RegisterValidation("addr", func(fl validator.FieldLevel) bool { return ValidEmail(fl.Field().String()) })
+	return v
 }
 
 // issue is an InputError of one field.

@@ -140,6 +140,10 @@ func (h *Handler) statusJob(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
+	recent, err := h.st.RecentDurations(c.UserContext(), job, services.BaselineRuns)
+	if err != nil {
+		return err
+	}
 	type checkDetail struct {
 		apirow.Check
 		apirow.CheckExtras
@@ -152,8 +156,31 @@ func (h *Handler) statusJob(c *fiber.Ctx) error {
 		FutureEventAt bool `json:"futureEventAt"`
 		// Spec (additive) is what each runner's chief.config says of the job.
 		Spec []jobSpecRow `json:"spec"`
+		// Durations (additive) is the job's duration baseline.
+		Durations durationsRow `json:"durations"`
 	}{checkDetail{apirow.FromCheck(d.Check), apirow.FromCheckExtras(d.Check)}, apirow.FromEvents(d.Events), apirow.FromAlerts(d.OpenAlerts), d.FutureEventAt,
-		toSpecRows(specs)})
+		toSpecRows(specs), toDurationsRow(services.NewDurationStats(recent))})
+}
+
+// durationsRow is a job's duration baseline: its last successful runs' durations (oldest
+// first), their median, 95th percentile and longest, and the grace and timeout they suggest.
+type durationsRow struct {
+	Samples                 int     `json:"samples"`
+	RecentMs                []int64 `json:"recentMs"`
+	P50Ms                   int64   `json:"p50Ms"`
+	P95Ms                   int64   `json:"p95Ms"`
+	MaxMs                   int64   `json:"maxMs"`
+	SuggestedTimeoutSeconds int64   `json:"suggestedTimeoutSeconds"`
+	SuggestedGraceSeconds   int64   `json:"suggestedGraceSeconds"`
+}
+
+func toDurationsRow(d services.DurationStats) durationsRow {
+	recent := d.RecentMs
+	if recent == nil {
+		recent = []int64{}
+	}
+	return durationsRow{Samples: d.Samples, RecentMs: recent, P50Ms: d.P50Ms, P95Ms: d.P95Ms, MaxMs: d.MaxMs,
+		SuggestedTimeoutSeconds: d.SuggestedTimeoutSeconds, SuggestedGraceSeconds: d.SuggestedGraceSeconds}
 }
 
 // jobSpecRow is one runner's spec of a job: the object of its chief.config, and the runner.

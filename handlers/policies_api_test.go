@@ -3,6 +3,7 @@ package handlers
 import (
 	"context"
 	"encoding/json"
+	"fmt"
 	"log/slog"
 	"net/url"
 	"strconv"
@@ -695,5 +696,34 @@ func TestMaintenanceForms(t *testing.T) {
 	}
 	if got := r.api("GET", "/v1/settings/alert-policy", "").body; got != `{"failureThreshold":2,"recoveryThreshold":0,"realertMinutes":0,"maxDurationSeconds":0,"slowFactor":1.5}` {
 		t.Fatalf("stored policy: %s", got)
+	}
+}
+
+// TestDurationBaselineInTheJobDetail: GET /v1/status/jobs/:jobName has the job's duration
+// baseline, from its succeeded runs only.
+func TestDurationBaselineInTheJobDetail(t *testing.T) {
+	r := newPolicyRig(t)
+	r.signIn()
+	c := r.adminSession()
+	var evs []string
+	for i, ms := range []int{1000, 3000, 2000, 5000, 4000} {
+		at := fmt.Sprintf("2026-03-04T09:0%d:00Z", i)
+		evs = append(evs, event("job.completed", "etl", at, fmt.Sprintf(`,"runId":"etl:%d","success":true,"durationMs":%d`, i, ms)))
+	}
+	evs = append(evs, event("job.failed", "etl", "2026-03-04T09:06:00Z", `,"runId":"etl:9","success":false,"durationMs":90000`))
+	r.ingestKeyed(evs...)
+	var detail struct {
+		Durations struct {
+			Samples                 int
+			RecentMs                []int64
+			P50Ms, P95Ms, MaxMs     int64
+			SuggestedTimeoutSeconds int64
+		}
+	}
+	decode(t, "job detail", c.call("GET", "/v1/status/jobs/etl", ""), 200, &detail)
+	d := detail.Durations
+	if d.Samples != 5 || fmt.Sprint(d.RecentMs) != "[1000 3000 2000 5000 4000]" || d.P50Ms != 3000 || d.P95Ms != 5000 ||
+		d.MaxMs != 5000 || d.SuggestedTimeoutSeconds != 60 {
+		t.Fatalf("durations: %+v", d)
 	}
 }

@@ -4,8 +4,10 @@ import (
 	"cmp"
 	"context"
 	"slices"
+	"strings"
 
 	"github.com/gofiber/fiber/v2"
+	"github.com/gulag/chief-monitor/internal/store"
 	"github.com/gulag/chief-monitor/models"
 	"github.com/gulag/chief-monitor/services"
 	"github.com/gulag/chief-monitor/views"
@@ -71,11 +73,21 @@ func (h *Handler) jobRows(ctx context.Context) ([]views.JobRow, error) {
 	if err != nil {
 		return nil, err
 	}
+	slow, err := h.st.Alerts(ctx, store.AlertFilter{Status: models.AlertOpen, AlertType: string(models.AlertSlow), Limit: -1})
+	if err != nil {
+		return nil, err
+	}
+	slowWhy := map[string]string{}
+	for _, a := range slow {
+		_, why, _ := strings.Cut(a.Title, " ran slow: ")
+		slowWhy[a.JobName] = why
+	}
 	rows := make([]views.JobRow, len(jobs))
 	for i, j := range jobs {
 		tags := services.CheckTags(j.Check)
 		rows[i] = views.JobRow{Check: j.Check, Latest: j.Latest, Health: string(j.Health), LastRun: j.LastRun, Tags: tags,
-			Suppressed: services.Suppressed(paused[j.Check.JobName], windows, j.Check.JobName, tags, now)}
+			Suppressed: services.Suppressed(paused[j.Check.JobName], windows, j.Check.JobName, tags, now),
+			Slow:       slowWhy[j.Check.JobName]}
 		if j.Spec != nil {
 			rows[i].Schedule, rows[i].Conflict = j.Spec.ScheduleText, j.Spec.Conflict
 			if j.Spec.Runner != nil {

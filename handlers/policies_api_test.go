@@ -727,3 +727,23 @@ func TestDurationBaselineInTheJobDetail(t *testing.T) {
 		t.Fatalf("durations: %+v", d)
 	}
 }
+
+// TestSlowRunFlaggedOnTheJobsPage: a run three times slower than the job's median opens SLOW,
+// and the jobs table says so beside the job's health.
+func TestSlowRunFlaggedOnTheJobsPage(t *testing.T) {
+	r := newPolicyRig(t)
+	r.signIn()
+	meta := `"metadata":{"check_enabled":true,"slow_factor":2}`
+	var evs []string
+	for i, ms := range []int{60000, 61000, 59000, 60000, 62000, 180000} {
+		at := fmt.Sprintf("2026-03-04T0%d:00:00Z", i+1)
+		evs = append(evs, event("job.completed", "etl", at, fmt.Sprintf(`,"runId":"etl:%d","success":true,"durationMs":%d,%s`, i, ms, meta)))
+	}
+	for _, e := range evs { // one request each, as Chief's runs come
+		r.ingestKeyed(e)
+	}
+	row := r.do("GET", "/jobs", nil).testid("job-row")
+	if got := row.Find(`[data-testid="job-slow"]`).Text(); got != "ran slow: took 3m0s, 3.0× its usual 1m0s" {
+		t.Fatalf("jobs table: got %q", got)
+	}
+}

@@ -9,6 +9,7 @@ import (
 	"sync"
 	"testing"
 
+	"github.com/gulag/chief-monitor/internal/store"
 	"github.com/gulag/chief-monitor/services"
 )
 
@@ -77,7 +78,7 @@ func TestChatChannelSettings(t *testing.T) {
 	}
 	// An old client sends the masked URL back (or none) and no tags or severities.
 	r.want(r.do("PUT", path, `{"channels":[{"name":"dc","url":"discord://123456/…","enabledAlertTypes":["FAILURE","MISSED"]},{"name":"phone","enabledAlertTypes":["MISSED"]}]}`, key, "key"), 200, "")
-	raw, err := r.st.ConfigValue(t.Context(), services.KeyChatSettings)
+	raw, err := r.st.ConfigValue(t.Context(), store.KeyChatSettings)
 	cs := services.ParseChannelSettings(raw)
 	if err != nil || len(cs.Channels) != 2 || cs.Channels[0].URL != "discord://t0k3n-secret@123456" ||
 		cs.Channels[1].URL != "ntfy://user:pa55word@ntfy.example.org/s3cret-topic" || len(cs.Channels[0].Tags) != 0 {

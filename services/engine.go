@@ -75,11 +75,12 @@ func newEngine(tx *store.Tx, now time.Time, outbox OutboxFunc, warnTZ func(strin
 }
 
 // OutboxFunc queues the deliveries of an alert that was just opened, inside the transaction
-// that opened it (a transactional outbox): they commit or roll back with the alert.
-type OutboxFunc func(tx *store.Tx, a models.Alert, now time.Time) error
+// that opened it (a transactional outbox): they commit or roll back with the alert. tags are
+// the job's tags as of this transaction, by which channels route.
+type OutboxFunc func(tx *store.Tx, a models.Alert, tags []string, now time.Time) error
 
 // StubOutbox writes the reference's single webhook placeholder row and queues nothing.
-func StubOutbox(tx *store.Tx, a models.Alert, now time.Time) error {
+func StubOutbox(tx *store.Tx, a models.Alert, _ []string, now time.Time) error {
 	at := a.OpenedAt
 	if a.Reminders > 0 {
 		at = telemetry.ServerTime(now)
@@ -391,11 +392,16 @@ func (e *engine) open(job string, typ models.AlertType, sev models.Severity, key
 		}
 		return err
 	}
-	// the outbox routes by the job's stored check (its tags): store what this batch changed.
-	if err := e.flush(); err != nil {
+	return e.queue(a)
+}
+
+// queue hands an alert to the outbox with its job's tags, those of this batch included.
+func (e *engine) queue(a models.Alert) error {
+	tags, err := e.tagsOf(a.JobName)
+	if err != nil {
 		return err
 	}
-	return e.outbox(e.tx, a, e.now)
+	return e.outbox(e.tx, a, tags, e.now)
 }
 
 // presence keeps the latest chief heartbeat so the summary never scans events.

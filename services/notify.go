@@ -183,56 +183,36 @@ func (n *Notifier) Run(ctx context.Context) {
 // Outbox is the OutboxFunc: inside the transaction that opened the alert it queues one
 // PENDING row per channel that wants the alert, or writes the row that says why nothing will
 // be sent. Without any webhook channel it writes the reference's STUB row.
-func (n *Notifier) Outbox(tx *store.Tx, a models.Alert, now time.Time) error {
+func (n *Notifier) Outbox(tx *store.Tx, a models.Alert, tags []string, now time.Time) error {
 	hooks, err := txChannels(tx, store.KeyWebhookSettings)
 	if err != nil {
 		return err
 	}
 	if len(hooks.Channels) == 0 {
-		if err := StubOutbox(tx, a, now); err != nil {
+		if err := StubOutbox(tx, a, tags, now); err != nil {
 			return err
 		}
 	}
 	if err := n.queueEmail(tx, a, now); err != nil {
 		return err
 	}
-	for _, ch := range hooks.Channels {
-		if err := n.queue(tx, a, now, ChannelWebhook, ch); err != nil {
-			return err
+	for _, kind := range []string{ChannelWebhook, ChannelSlack, ChannelChat} {
+		cs := hooks
+		if kind != ChannelWebhook {
+			if cs, err = txChannels(tx, channelKey(kind)); err != nil {
+				return err
+			}
 		}
-	}
-	slack, err := txChannels(tx, store.KeySlackSettings)
-	if err != nil {
-		return err
-	}
-	for _, ch := range slack.Channels {
-		if err := n.queue(tx, a, now, ChannelSlack, ch); err != nil {
-			return err
-		}
-	}
-	chat, err := txChannels(tx, KeyChatSettings)
-	if err != nil {
-		return err
-	}
-	for _, ch := range chat.Channels {
-		if err := n.queue(tx, a, now, ChannelChat, ch); err != nil {
-			return err
+		for _, ch := range cs.Channels {
+			if !ch.Matches(a, tags) {
+				continue
+			}
+			if err := n.queue(tx, a, now, kind, ch); err != nil {
+				return err
+			}
 		}
 	}
 	return nil
-}
-
-// txJobTags are the tags of the alert's job, read in the transaction that queues its
-// deliveries; a job without a check row (yet) has none.
-func txJobTags(tx *store.Tx, job string) ([]string, error) {
-	c, err := tx.Check(job)
-	if errors.Is(err, store.ErrNotFound) {
-		return nil, nil
-	}
-	if err != nil {
-		return nil, err
-	}
-	return CheckTags(*c), nil
 }
 
 func txChannels(tx *store.Tx, key string) (ChannelSettings, error) {
@@ -262,17 +242,9 @@ func (n *Notifier) queueEmail(tx *store.Tx, a models.Alert, now time.Time) error
 	return n.queue(tx, a, now, ChannelEmail, ChannelConfig{Name: n.settings.EmailProvider()})
 }
 
-// queue writes a PENDING row for the channel, or a SUPPRESSED one inside the cooldown.
+// queue writes a PENDING row for a channel that wants the alert, or a SUPPRESSED one inside
+// the cooldown.
 func (n *Notifier) queue(tx *store.Tx, a models.Alert, now time.Time, kind string, ch ChannelConfig) error {
-	if kind != ChannelEmail {
-		tags, err := txJobTags(tx, a.JobName)
-		if err != nil {
-			return err
-		}
-		if !ch.Matches(a, tags) {
-			return nil
-		}
-	}
 	cooldown := n.settings.DefaultCooldown()
 	if ch.CooldownSeconds != nil {
 		cooldown = time.Duration(*ch.CooldownSeconds) * time.Second

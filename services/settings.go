@@ -32,9 +32,6 @@ const (
 	ChannelChat = "chat"
 )
 
-// KeyChatSettings is the service_config row of the chat and push channels.
-const KeyChatSettings = "alert_chat_settings"
-
 // Severities are the alert severities a channel can choose, lowest first.
 var Severities = []string{string(models.SeverityInfo), string(models.SeverityWarn),
 	string(models.SeverityError), string(models.SeverityCritical)}
@@ -317,7 +314,7 @@ func channelKey(kind string) string {
 	case ChannelSlack:
 		return store.KeySlackSettings
 	case ChannelChat:
-		return KeyChatSettings
+		return store.KeyChatSettings
 	}
 	return store.KeyWebhookSettings
 }

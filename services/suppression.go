@@ -156,5 +156,5 @@ func (e *engine) notify(a models.Alert, reminders int64) error {
 		return err
 	}
 	a.Reminders, a.SuppressedReason, a.LastNotifiedAt = reminders, nil, &e.nowStr
-	return e.outbox(e.tx, a, e.now)
+	return e.queue(a)
 }

@@ -16,6 +16,8 @@ const (
 	KeyWebhookSettings = "alert_webhook_settings"
 	// KeySlackSettings holds the Slack incoming-webhook channels.
 	KeySlackSettings = "alert_slack_settings"
+	// KeyChatSettings holds the chat and push channels.
+	KeyChatSettings = "alert_chat_settings"
 	// KeyPolicySettings holds the default alert policy of jobs that set none.
 	KeyPolicySettings = "alert_policy_settings"
 )

@@ -11,12 +11,6 @@ import (
 	"github.com/gulag/chief-monitor/services"
 )
 
-// Policies returns the service of pauses, maintenance windows and the default alert policy.
-func (h *Handler) Policies() *services.Policies {
-	h.policiesOnce.Do(func() { h.policies = services.NewPolicies(h.st, h.writer.Do, h.AlertSettings()) })
-	return h.policies
-}
-
 // policyRoutes registers the /v1 endpoints of pauses, maintenance windows and the default
 // alert policy.
 func (h *Handler) policyRoutes(v1 fiber.Router) {
@@ -45,7 +39,7 @@ func toPauseRow(p models.JobPause) pauseRow {
 
 // listPauses is GET /v1/pauses: the pauses in force.
 func (h *Handler) listPauses(c *fiber.Ctx) error {
-	rows, err := h.Policies().ActivePauses(c.UserContext(), h.now())
+	rows, err := h.policies.ActivePauses(c.UserContext(), h.now())
 	if err != nil {
 		return err
 	}
@@ -77,7 +71,7 @@ func (h *Handler) pauseJob(c *fiber.Ctx) error {
 	if d := decodeObject(JSONBody(c), &in); d != nil {
 		return writeJSON(c, fiber.StatusBadRequest, validationError{Error: "Invalid pause", Details: *d})
 	}
-	p, err := h.Policies().Pause(c.UserContext(), job, actorFrom(c), in, h.now())
+	p, err := h.policies.Pause(c.UserContext(), job, actorFrom(c), in, h.now())
 	if handled, err := invalidSettings(c, "Invalid pause", err); handled || err != nil {
 		return err
 	}
@@ -93,7 +87,7 @@ func (h *Handler) resumeJob(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
-	resumed, err := h.Policies().Resume(c.UserContext(), job)
+	resumed, err := h.policies.Resume(c.UserContext(), job)
 	if err != nil {
 		return err
 	}
@@ -144,7 +138,7 @@ func ptrTo[T any](v T) *T { return &v }
 
 // listWindows is GET /v1/maintenance-windows.
 func (h *Handler) listWindows(c *fiber.Ctx) error {
-	ws, err := h.Policies().Windows(c.UserContext())
+	ws, err := h.policies.Windows(c.UserContext())
 	if err != nil {
 		return err
 	}
@@ -163,7 +157,7 @@ func (h *Handler) createWindow(c *fiber.Ctx) error {
 	if d := decodeObject(JSONBody(c), &in); d != nil {
 		return writeJSON(c, fiber.StatusBadRequest, validationError{Error: "Invalid maintenance window", Details: *d})
 	}
-	w, err := h.Policies().CreateWindow(c.UserContext(), in, actorFrom(c), h.now())
+	w, err := h.policies.CreateWindow(c.UserContext(), in, actorFrom(c), h.now())
 	if handled, err := invalidSettings(c, "Invalid maintenance window", err); handled || err != nil {
 		return err
 	}
@@ -179,7 +173,7 @@ func (h *Handler) deleteWindow(c *fiber.Ctx) error {
 	if err != nil || id < 1 {
 		return writeJSON(c, fiber.StatusBadRequest, errorBody{Error: "id must be a positive integer"})
 	}
-	removed, err := h.Policies().DeleteWindow(c.UserContext(), id)
+	removed, err := h.policies.DeleteWindow(c.UserContext(), id)
 	if err != nil {
 		return err
 	}
@@ -194,7 +188,7 @@ func (h *Handler) deleteWindow(c *fiber.Ctx) error {
 
 // getPolicyDefaults is GET /v1/settings/alert-policy.
 func (h *Handler) getPolicyDefaults(c *fiber.Ctx) error {
-	p, err := h.Policies().Defaults(c.UserContext())
+	p, err := h.policies.Defaults(c.UserContext())
 	if err != nil {
 		return err
 	}
@@ -207,7 +201,7 @@ func (h *Handler) putPolicyDefaults(c *fiber.Ctx) error {
 	if d := decodeObject(JSONBody(c), &in); d != nil {
 		return writeJSON(c, fiber.StatusBadRequest, validationError{Error: "Invalid alert policy", Details: *d})
 	}
-	err := h.Policies().PutDefaults(c.UserContext(), in, h.now())
+	err := h.policies.PutDefaults(c.UserContext(), in, h.now())
 	if handled, err := invalidSettings(c, "Invalid alert policy", err); handled || err != nil {
 		return err
 	}

@@ -10,9 +10,6 @@ import (
 	"github.com/gulag/chief-monitor/services"
 )
 
-// auditLog is the audit log service. It holds no state of its own, so it is made on demand.
-func (h *Handler) auditLog() *services.Audit { return services.NewAudit(h.st, h.writer.Do) }
-
 // audit records that the request's actor (the signed-in e-mail, "api-key", or "anonymous" on
 // an open dashboard) did action to target. Call it after the change succeeded. detail is for
 // people: never put a secret in it (mask URLs with services.MaskURL, never a password). A
@@ -22,7 +19,7 @@ func (h *Handler) audit(c *fiber.Ctx, action, target, detail string) {
 	// reused the buffers these strings may point into: keep copies.
 	actor := strings.Clone(actorFrom(c))
 	action, target, detail = strings.Clone(action), strings.Clone(target), strings.Clone(detail)
-	if err := h.auditLog().Record(c.UserContext(), h.now(), actor, action, target, detail); err != nil {
+	if err := h.auditLog.Record(c.UserContext(), h.now(), actor, action, target, detail); err != nil {
 		h.log.Error("Writing the audit log failed", "action", action, "error", err)
 	}
 }

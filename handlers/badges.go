@@ -22,21 +22,8 @@ import (
 // short enough to show a failure soon, long enough that a busy README does not hammer the DB.
 const badgeCacheControl = "public, max-age=60"
 
-// badgeService is the badge service, made on first use from the handler's store and writer.
-func (h *Handler) badgeService() *services.Badges {
-	if h.badges == nil {
-		status := h.status
-		if status == nil {
-			status = services.NewStatus(h.st)
-		}
-		h.badges = services.NewBadges(h.st, h.writer.Do, status)
-	}
-	return h.badges
-}
-
 // badgeAPIRoutes registers the badge endpoints of the /v1 group (API key or session).
 func (h *Handler) badgeAPIRoutes(v1 fiber.Router) {
-	h.badgeService()
 	v1.Get("/badges", h.requireAdmin, h.listBadges)
 	v1.Post("/badges", h.requireAdmin, h.createBadge)
 	v1.Post("/badges/:badgeId/revoke", h.requireAdmin, h.revokeBadge)
@@ -45,7 +32,6 @@ func (h *Handler) badgeAPIRoutes(v1 fiber.Router) {
 // badgePublicRoutes registers the badge images, readable without signing in: register them
 // before requireViewer.
 func (h *Handler) badgePublicRoutes(app fiber.Router) {
-	h.badgeService()
 	app.Get("/badge/:token.svg", h.badgeSVG)
 	app.Get("/badge/:token.json", h.badgeJSON)
 }
@@ -101,7 +87,7 @@ type badgeCreatedResponse struct {
 
 // listBadges is GET /v1/badges.
 func (h *Handler) listBadges(c *fiber.Ctx) error {
-	list, err := h.badgeService().List(c.UserContext())
+	list, err := h.badges.List(c.UserContext())
 	if err != nil {
 		return err
 	}
@@ -120,7 +106,7 @@ func (h *Handler) createBadge(c *fiber.Ctx) error {
 	if verr := decodeObject(JSONBody(c), &in); verr != nil {
 		return writeJSON(c, fiber.StatusBadRequest, validationError{Error: "Invalid badge payload", Details: *verr})
 	}
-	b, token, err := h.badgeService().Create(c.UserContext(), in, actorFrom(c), h.now())
+	b, token, err := h.badges.Create(c.UserContext(), in, actorFrom(c), h.now())
 	var be *services.InputError
 	if errors.As(err, &be) {
 		return writeJSON(c, fiber.StatusBadRequest, validationError{Error: "Invalid badge payload", Details: inputDetails(be)})
@@ -144,7 +130,7 @@ func (h *Handler) revokeBadge(c *fiber.Ctx) error {
 	if !ok {
 		return writeJSON(c, fiber.StatusBadRequest, errorBody{Error: "badgeId must be a positive integer"})
 	}
-	b, err := h.badgeService().Revoke(c.UserContext(), id, actorFrom(c), h.now())
+	b, err := h.badges.Revoke(c.UserContext(), id, actorFrom(c), h.now())
 	if errors.Is(err, store.ErrNotFound) {
 		return writeJSON(c, fiber.StatusNotFound, errorBody{Error: "Badge not found"})
 	}
@@ -191,7 +177,7 @@ func (h *Handler) badgeStatus(c *fiber.Ctx) (services.BadgeStatus, int, error) {
 	if !plausibleToken(token) {
 		return badgeNotFound, fiber.StatusNotFound, nil
 	}
-	s, err := h.badgeService().Show(c.UserContext(), token)
+	s, err := h.badges.Show(c.UserContext(), token)
 	if errors.Is(err, store.ErrNotFound) {
 		return badgeNotFound, fiber.StatusNotFound, nil
 	}

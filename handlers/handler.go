@@ -7,7 +7,6 @@ import (
 	"log/slog"
 	"net"
 	"path/filepath"
-	"sync"
 	"time"
 
 	"github.com/gofiber/fiber/v2"
@@ -76,8 +75,10 @@ type Handler struct {
 	storage  *services.StorageHealth
 	alerting alerting // alert-delivery settings and notifier, see api_settings.go
 
-	policiesOnce sync.Once
-	policies     *services.Policies
+	// the admin's services: pauses, windows and the default policy; badges; the audit log
+	policies *services.Policies
+	badges   *services.Badges
+	auditLog *services.Audit
 
 	// dashboard and browser sign-in
 	auth         *services.Auth
@@ -85,8 +86,6 @@ type Handler struct {
 	proxies      []*net.IPNet
 	limiter      *signInLimiter
 	assetVersion string
-
-	badges *services.Badges // status badges, see badges.go
 }
 
 // New returns a Handler. sessions may be nil while no browser sign-in exists.
@@ -101,6 +100,11 @@ func New(opts Options, st *store.Store, w *services.Writer, status *services.Sta
 	if h.storage == nil {
 		h.storage = services.NewStorageHealth(log)
 	}
+	if status == nil {
+		status = services.NewStatus(st)
+	}
+	h.policies, h.auditLog = services.NewPolicies(st, w.Do), services.NewAudit(st, w.Do)
+	h.badges = services.NewBadges(st, w.Do, status)
 	h.initDashboard()
 	return h
 }

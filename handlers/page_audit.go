@@ -21,7 +21,7 @@ func auditQuery(c *fiber.Ctx, maxPer int) services.AuditQuery {
 // auditPage is GET /settings/audit (admins).
 func (h *Handler) auditPage(c *fiber.Ctx) error {
 	q := auditQuery(c, auditPerPage)
-	rows, more, err := h.auditLog().Entries(c.UserContext(), q)
+	rows, more, err := h.auditLog.Entries(c.UserContext(), q)
 	if err != nil {
 		return err
 	}
@@ -42,7 +42,7 @@ type auditEntryView struct {
 // listAudit is GET /v1/audit?actor=&action=&page=&limit= (admins), newest first.
 func (h *Handler) listAudit(c *fiber.Ctx) error {
 	q := auditQuery(c, maxLimit)
-	rows, more, err := h.auditLog().Entries(c.UserContext(), q)
+	rows, more, err := h.auditLog.Entries(c.UserContext(), q)
 	if err != nil {
 		return err
 	}

@@ -14,7 +14,6 @@ import (
 // badgePageRoutes registers the Status Badges settings page and its forms. Call it behind
 // requireViewer.
 func (h *Handler) badgePageRoutes(app fiber.Router) {
-	h.badgeService()
 	app.Get("/settings/badges", h.requireAdmin, h.badgesPage)
 	app.Post("/settings/badges", h.requireAdmin, h.badgeSubmit)
 	app.Post("/settings/badges/:badgeId/revoke", h.requireAdmin, h.badgeRevokeSubmit)
@@ -22,7 +21,7 @@ func (h *Handler) badgePageRoutes(app fiber.Router) {
 
 // badgesCard loads the card with the stored badges and an empty form.
 func (h *Handler) badgesCard(c *fiber.Ctx) (views.BadgesCardProps, error) {
-	list, err := h.badgeService().List(c.UserContext())
+	list, err := h.badges.List(c.UserContext())
 	if err != nil {
 		return views.BadgesCardProps{}, err
 	}
@@ -58,7 +57,7 @@ func (h *Handler) badgeSubmit(c *fiber.Ctx) error {
 	}
 	in := services.BadgeCreateRequest{Label: strings.Clone(c.FormValue("label")), JobPattern: strings.Clone(c.FormValue("jobPattern")),
 		TagPattern: strings.Clone(c.FormValue("tagPattern"))}
-	b, token, err := h.badgeService().Create(c.UserContext(), in, actorFrom(c), h.now())
+	b, token, err := h.badges.Create(c.UserContext(), in, actorFrom(c), h.now())
 	var be *services.InputError
 	if err != nil && !errors.As(err, &be) {
 		return err
@@ -99,7 +98,7 @@ func (h *Handler) badgeRevokeSubmit(c *fiber.Ctx) error {
 	if !ok {
 		return fiber.NewError(fiber.StatusBadRequest, "badgeId must be a positive integer")
 	}
-	if _, err := h.badgeService().Revoke(c.UserContext(), id, actorFrom(c), h.now()); errors.Is(err, store.ErrNotFound) {
+	if _, err := h.badges.Revoke(c.UserContext(), id, actorFrom(c), h.now()); errors.Is(err, store.ErrNotFound) {
 		return fiber.NewError(fiber.StatusNotFound, "Badge not found")
 	} else if err != nil {
 		return err

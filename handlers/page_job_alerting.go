@@ -16,7 +16,7 @@ func (h *Handler) jobAlerting(ctx context.Context, c models.CheckState, csrf str
 	now := h.now()
 	tags := services.CheckTags(c)
 	p := views.JobAlertingProps{Name: c.JobName, Tags: tags, CSRF: csrf}
-	pol := h.Policies()
+	pol := h.policies
 	pauses, err := pol.ActivePauses(ctx, now)
 	if err != nil {
 		return p, err
@@ -59,7 +59,7 @@ func (h *Handler) pauseJobForm(c *fiber.Ctx) error {
 	}
 	name := strings.Clone(singleQuery(c, "name"))
 	in := services.PauseInput{Until: c.FormValue("until"), Reason: c.FormValue("reason")}
-	p, err := h.Policies().Pause(c.UserContext(), name, actorFrom(c), in, h.now())
+	p, err := h.policies.Pause(c.UserContext(), name, actorFrom(c), in, h.now())
 	var se *services.InputError
 	if errors.As(err, &se) {
 		return h.renderJobPage(c, name, fiber.StatusBadRequest, se.Issues[0].Path+": "+se.Issues[0].Message)
@@ -77,7 +77,7 @@ func (h *Handler) resumeJobForm(c *fiber.Ctx) error {
 		return err
 	}
 	name := strings.Clone(singleQuery(c, "name"))
-	resumed, err := h.Policies().Resume(c.UserContext(), name)
+	resumed, err := h.policies.Resume(c.UserContext(), name)
 	if err != nil {
 		return err
 	}

@@ -61,7 +61,7 @@ func (h *Handler) jobRows(ctx context.Context) ([]views.JobRow, error) {
 		return nil, err
 	}
 	now := h.now()
-	pauses, err := h.Policies().ActivePauses(ctx, now)
+	pauses, err := h.policies.ActivePauses(ctx, now)
 	if err != nil {
 		return nil, err
 	}
@@ -69,7 +69,7 @@ func (h *Handler) jobRows(ctx context.Context) ([]views.JobRow, error) {
 	for i := range pauses {
 		paused[pauses[i].JobName] = &pauses[i]
 	}
-	windows, err := h.Policies().Windows(ctx)
+	windows, err := h.policies.Windows(ctx)
 	if err != nil {
 		return nil, err
 	}

@@ -28,7 +28,7 @@ func (h *Handler) maintenancePage(c *fiber.Ctx) error {
 
 func (h *Handler) renderMaintenance(c *fiber.Ctx, status int, p views.MaintenanceProps) error {
 	ctx := c.UserContext()
-	windows, err := h.Policies().Windows(ctx)
+	windows, err := h.policies.Windows(ctx)
 	if err != nil {
 		return err
 	}
@@ -38,7 +38,7 @@ func (h *Handler) renderMaintenance(c *fiber.Ctx, status int, p views.Maintenanc
 			Active: r.Active, ActiveUntil: r.ActiveUntil, NextStart: r.NextStart, CreatedBy: r.CreatedBy, CreatedAt: r.CreatedAt})
 	}
 	if p.PolicyError == "" {
-		d, err := h.Policies().Defaults(ctx)
+		d, err := h.policies.Defaults(ctx)
 		if err != nil {
 			return err
 		}
@@ -84,7 +84,7 @@ func (h *Handler) createWindowForm(c *fiber.Ctx) error {
 		}
 		in.DurationMinutes = n
 	}
-	w, err := h.Policies().CreateWindow(c.UserContext(), in, actorFrom(c), h.now())
+	w, err := h.policies.CreateWindow(c.UserContext(), in, actorFrom(c), h.now())
 	if err != nil {
 		var se *services.InputError
 		if !errors.As(err, &se) {
@@ -105,7 +105,7 @@ func (h *Handler) deleteWindowForm(c *fiber.Ctx) error {
 	if err != nil || id < 1 {
 		return fiber.NewError(fiber.StatusBadRequest, "id must be a positive integer")
 	}
-	removed, err := h.Policies().DeleteWindow(c.UserContext(), id)
+	removed, err := h.policies.DeleteWindow(c.UserContext(), id)
 	if err != nil {
 		return err
 	}
@@ -148,7 +148,7 @@ func (h *Handler) policyForm(c *fiber.Ctx) error {
 		}
 		p.SlowFactor = f
 	}
-	if err := h.Policies().PutDefaults(c.UserContext(), p, h.now()); err != nil {
+	if err := h.policies.PutDefaults(c.UserContext(), p, h.now()); err != nil {
 		var se *services.InputError
 		if !errors.As(err, &se) {
 			return err

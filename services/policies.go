@@ -46,9 +46,9 @@ type Policies struct {
 	validate *validator.Validate
 }
 
-// NewPolicies returns the service; it validates with the settings' rules.
-func NewPolicies(st *store.Store, write WriteFunc, settings *Settings) *Policies {
-	return &Policies{st: st, write: write, validate: settings.validate}
+// NewPolicies returns the service; writes go through write (the writer's Do).
+func NewPolicies(st *store.Store, write WriteFunc) *Policies {
+	return &Policies{st: st, write: write, validate: newValidator()}
 }
 
 // Defaults returns the stored default policy (zero fields: the original behaviour).

@@ -95,7 +95,7 @@ func failureState(alerts []string) byte {
 
 func TestDefaultPolicyFromSettings(t *testing.T) {
 	r := newRig(t).at("2026-03-04T10:00:00Z")
-	p := NewPolicies(r.st, r.w.Do, NewSettings(r.st, r.w.Do, SettingsOptions{}))
+	p := NewPolicies(r.st, r.w.Do)
 	if err := p.PutDefaults(context.Background(), Policy{FailureThreshold: 2}, r.now); err != nil {
 		t.Fatal(err)
 	}
@@ -133,7 +133,7 @@ func TestPolicyKeysClearWhenChiefStopsSendingThem(t *testing.T) {
 
 func TestPausedJobFailsWithoutDeliveryThenResumesAndAlerts(t *testing.T) {
 	r := newRig(t).at("2026-03-04T10:00:00Z")
-	p := NewPolicies(r.st, r.w.Do, NewSettings(r.st, r.w.Do, SettingsOptions{}))
+	p := NewPolicies(r.st, r.w.Do)
 	ctx := context.Background()
 	if _, err := p.Pause(ctx, "job", "admin@example.org", PauseInput{Reason: "migrating the database"}, r.now); err != nil {
 		t.Fatal(err)
@@ -173,7 +173,7 @@ func TestPausedJobFailsWithoutDeliveryThenResumesAndAlerts(t *testing.T) {
 
 func TestPauseWithEndTimeEndsByItself(t *testing.T) {
 	r := newRig(t).at("2026-03-04T10:00:00Z")
-	p := NewPolicies(r.st, r.w.Do, NewSettings(r.st, r.w.Do, SettingsOptions{}))
+	p := NewPolicies(r.st, r.w.Do)
 	ctx := context.Background()
 	if _, err := p.Pause(ctx, "job", "a", PauseInput{Until: "2026-03-04T09:00:00Z"}, r.now); err == nil || !strings.Contains(err.Error(), "until") {
 		t.Fatalf("a pause ending in the past: %v", err)
@@ -242,7 +242,7 @@ func TestRecurringWindowAcrossDSTSuppressesExactlyItsMinutes(t *testing.T) {
 
 func TestWindowSuppressesCoveredJobsAndDeliversWhenItEnds(t *testing.T) {
 	r := newRig(t).at("2026-03-04T09:00:00Z")
-	p := NewPolicies(r.st, r.w.Do, NewSettings(r.st, r.w.Do, SettingsOptions{}))
+	p := NewPolicies(r.st, r.w.Do)
 	ctx := context.Background()
 	_, err := p.CreateWindow(ctx, WindowInput{Name: "db upgrade", Tags: []string{"db*"},
 		StartsAt: "2026-03-04T10:00", EndsAt: "2026-03-04T11:00", Timezone: "UTC"}, "admin", r.now)

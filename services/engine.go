@@ -24,7 +24,8 @@ type engine struct {
 	cache  *checkCache
 	// defaults is the alert policy of jobs that set none themselves, read when first needed.
 	defaults *Policy
-	// windows are the maintenance windows, loaded when an alert first needs them.
+	// pauses (by job) and windows are loaded when an alert first needs them (loadHolds).
+	pauses  map[string]*models.JobPause
 	windows []Window
 }
 
@@ -378,26 +379,25 @@ func (e *engine) openRecovery(job, from, what string, ev *models.TelemetryEvent)
 // open inserts an alert (or counts one more occurrence of the open one) and, for a new alert,
 // queues its deliveries through the outbox.
 func (e *engine) open(job string, typ models.AlertType, sev models.Severity, key, title string, details orderedJSON) error {
+	why, err := e.suppression(job)
+	if err != nil {
+		return err
+	}
 	a := models.Alert{JobName: job, AlertType: typ, Severity: sev, OpenedAt: e.nowStr, DedupeKey: key,
 		Title: title, DetailsJSON: details.String(), LastNotifiedAt: &e.nowStr}
+	if why != "" { // held back: stored and shown, delivered when the pause or window ends
+		a.SuppressedReason = &why
+	}
 	inserted, err := e.tx.OpenAlert(&a)
 	if err != nil || !inserted {
 		return err
 	}
 	e.opened = append(e.opened, a)
-	why, err := e.suppression(job)
-	if err != nil || why != "" {
-		if err == nil {
-			err = e.tx.SuppressAlert(a.ID, why)
-		}
-		return err
+	if why != "" {
+		return nil
 	}
-	return e.queue(a)
-}
-
-// queue hands an alert to the outbox with its job's tags, those of this batch included.
-func (e *engine) queue(a models.Alert) error {
-	tags, err := e.tagsOf(a.JobName)
+	// the outbox routes by the job's tags, those this batch brought included
+	tags, err := e.tagsOf(job)
 	if err != nil {
 		return err
 	}

@@ -13,27 +13,39 @@ import (
 // suppression says why an alert of job opened now would be held back — the job is paused, or
 // a maintenance window covering it is on — or "" when it is delivered.
 func (e *engine) suppression(job string) (string, error) {
-	p, err := e.tx.Pause(job)
-	if errors.Is(err, store.ErrNotFound) {
-		p, err = nil, nil
-	}
-	if err != nil {
+	if err := e.loadHolds(); err != nil {
 		return "", err
-	}
-	if e.windows == nil {
-		rows, err := e.tx.MaintenanceWindows()
-		if err != nil {
-			return "", err
-		}
-		e.windows = usableWindows(rows)
 	}
 	var tags []string
 	if len(e.windows) > 0 {
+		var err error
 		if tags, err = e.tagsOf(job); err != nil {
 			return "", err
 		}
 	}
-	return Suppressed(p, e.windows, job, tags, e.now), nil
+	return Suppressed(e.pauses[job], e.windows, job, tags, e.now), nil
+}
+
+// loadHolds reads the pauses and the maintenance windows once per engine: both tables are
+// small, and one transaction may ask about many alerts.
+func (e *engine) loadHolds() error {
+	if e.pauses != nil {
+		return nil
+	}
+	pauses, err := e.tx.Pauses()
+	if err != nil {
+		return err
+	}
+	rows, err := e.tx.MaintenanceWindows()
+	if err != nil {
+		return err
+	}
+	e.pauses = make(map[string]*models.JobPause, len(pauses))
+	for i := range pauses {
+		e.pauses[pauses[i].JobName] = &pauses[i]
+	}
+	e.windows = usableWindows(rows)
+	return nil
 }
 
 // Suppressed is the one rule of suppression: a job's alerts are held back while its pause
@@ -111,11 +123,12 @@ func (e *engine) notifyPass(now time.Time) (delivered, reminded int, err error) 
 	if err != nil {
 		return 0, 0, err
 	}
+	if err := e.loadHolds(); err != nil {
+		return 0, 0, err
+	}
 	for _, a := range alerts {
-		why, err := e.suppression(a.JobName)
-		if err != nil {
-			return delivered, reminded, err
-		}
+		tags := CheckTags(checks[a.JobName])
+		why := Suppressed(e.pauses[a.JobName], e.windows, a.JobName, tags, now)
 		switch {
 		case why != "": // held back still, or a delivered one not reminded during the window
 			if a.SuppressedReason != nil && *a.SuppressedReason != why {
@@ -123,12 +136,12 @@ func (e *engine) notifyPass(now time.Time) (delivered, reminded int, err error) 
 			}
 		case a.SuppressedReason != nil:
 			delivered++
-			err = e.notify(a, a.Reminders)
+			err = e.notify(a, a.Reminders, tags)
 		default:
 			var due bool
 			if due, err = e.reminderDue(a, checks[a.JobName], now); due {
 				reminded++
-				err = e.notify(a, a.Reminders+1)
+				err = e.notify(a, a.Reminders+1, tags)
 			}
 		}
 		if err != nil {
@@ -150,11 +163,11 @@ func (e *engine) reminderDue(a models.Alert, c models.CheckState, now time.Time)
 }
 
 // notify queues the alert's deliveries now, as its reminders-th reminder (0: its first
-// message).
-func (e *engine) notify(a models.Alert, reminders int64) error {
+// message), routed by the job's tags.
+func (e *engine) notify(a models.Alert, reminders int64, tags []string) error {
 	if err := e.tx.MarkNotified(a.ID, e.nowStr, reminders); err != nil {
 		return err
 	}
 	a.Reminders, a.SuppressedReason, a.LastNotifiedAt = reminders, nil, &e.nowStr
-	return e.queue(a)
+	return e.outbox(e.tx, a, tags, e.now)
 }

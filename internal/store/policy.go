@@ -8,18 +8,6 @@ import (
 	"gorm.io/gorm/clause"
 )
 
-// Pause loads a job's pause, or ErrNotFound.
-func (t *Tx) Pause(job string) (*models.JobPause, error) {
-	var out []models.JobPause
-	if err := t.db.Where("job_name = ?", job).Limit(1).Find(&out).Error; err != nil {
-		return nil, wrap("pause", err)
-	}
-	if len(out) == 0 {
-		return nil, ErrNotFound
-	}
-	return &out[0], nil
-}
-
 // PutPause pauses a job, replacing an earlier pause of it.
 func (t *Tx) PutPause(p *models.JobPause) error {
 	err := t.db.Clauses(clause.OnConflict{Columns: []clause.Column{{Name: "job_name"}}, UpdateAll: true}).Create(p).Error

@@ -52,8 +52,8 @@ func (h *Handler) listPauses(c *fiber.Ctx) error {
 	}{out})
 }
 
-// invalidSettings answers an InputError with a 400 naming each field; other errors pass.
-func invalidSettings(c *fiber.Ctx, label string, err error) (handled bool, _ error) {
+// invalidInput answers an InputError with a 400 naming each field; other errors pass.
+func invalidInput(c *fiber.Ctx, label string, err error) (handled bool, _ error) {
 	var se *services.InputError
 	if !errors.As(err, &se) {
 		return false, err
@@ -72,7 +72,7 @@ func (h *Handler) pauseJob(c *fiber.Ctx) error {
 		return writeJSON(c, fiber.StatusBadRequest, validationError{Error: "Invalid pause", Details: *d})
 	}
 	p, err := h.policies.Pause(c.UserContext(), job, actorFrom(c), in, h.now())
-	if handled, err := invalidSettings(c, "Invalid pause", err); handled || err != nil {
+	if handled, err := invalidInput(c, "Invalid pause", err); handled || err != nil {
 		return err
 	}
 	h.auditPause(c, p)
@@ -158,7 +158,7 @@ func (h *Handler) createWindow(c *fiber.Ctx) error {
 		return writeJSON(c, fiber.StatusBadRequest, validationError{Error: "Invalid maintenance window", Details: *d})
 	}
 	w, err := h.policies.CreateWindow(c.UserContext(), in, actorFrom(c), h.now())
-	if handled, err := invalidSettings(c, "Invalid maintenance window", err); handled || err != nil {
+	if handled, err := invalidInput(c, "Invalid maintenance window", err); handled || err != nil {
 		return err
 	}
 	h.auditWindow(c, w)
@@ -202,7 +202,7 @@ func (h *Handler) putPolicyDefaults(c *fiber.Ctx) error {
 		return writeJSON(c, fiber.StatusBadRequest, validationError{Error: "Invalid alert policy", Details: *d})
 	}
 	err := h.policies.PutDefaults(c.UserContext(), in, h.now())
-	if handled, err := invalidSettings(c, "Invalid alert policy", err); handled || err != nil {
+	if handled, err := invalidInput(c, "Invalid alert policy", err); handled || err != nil {
 		return err
 	}
 	h.auditPolicy(c, in)

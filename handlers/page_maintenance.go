@@ -77,7 +77,7 @@ func (h *Handler) createWindowForm(c *fiber.Ctx) error {
 		in.Weekdays = append(in.Weekdays, string(d))
 		form.Weekdays[string(d)] = true
 	}
-	if form.Duration != "" && in.StartsAt == "" {
+	if form.Duration != "" {
 		n, err := strconv.ParseInt(form.Duration, 10, 64)
 		if err != nil {
 			return h.renderMaintenance(c, fiber.StatusBadRequest, views.MaintenanceProps{Form: form, Error: "durationMinutes: Expected a whole number"})

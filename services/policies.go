@@ -278,20 +278,3 @@ func (p *Policies) Windows(ctx context.Context) ([]Window, error) {
 	rows, err := p.st.MaintenanceWindows(ctx)
 	return usableWindows(rows), err
 }
-
-// Suppression says why a job's alerts would be held back at now ("" when they are not), for
-// the job page.
-func (p *Policies) Suppression(ctx context.Context, job string, tags []string, now time.Time) (string, error) {
-	pauses, err := p.ActivePauses(ctx, now)
-	if err != nil {
-		return "", err
-	}
-	var pause *models.JobPause
-	for i := range pauses {
-		if pauses[i].JobName == job {
-			pause = &pauses[i]
-		}
-	}
-	windows, err := p.Windows(ctx)
-	return Suppressed(pause, windows, job, tags, now), err
-}

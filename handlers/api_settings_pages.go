@@ -206,7 +206,7 @@ func (h *Handler) channelSubmit(c *fiber.Ctx) error {
 	err = h.putChannel(c, kind, ch, false)
 	var se *services.InputError
 	if errors.As(err, &se) {
-		card.Form, card.Error = form, se.Issues[0].Path+": "+se.Issues[0].Message
+		card.Form, card.Error = form, se.First()
 		return h.answerCard(c, fiber.StatusBadRequest, card)
 	}
 	if err != nil {

@@ -62,7 +62,7 @@ func (h *Handler) pauseJobForm(c *fiber.Ctx) error {
 	p, err := h.policies.Pause(c.UserContext(), name, actorFrom(c), in, h.now())
 	var se *services.InputError
 	if errors.As(err, &se) {
-		return h.renderJobPage(c, name, fiber.StatusBadRequest, se.Issues[0].Path+": "+se.Issues[0].Message)
+		return h.renderJobPage(c, name, fiber.StatusBadRequest, se.First())
 	}
 	if err != nil {
 		return err

@@ -90,7 +90,7 @@ func (h *Handler) createWindowForm(c *fiber.Ctx) error {
 		if !errors.As(err, &se) {
 			return err
 		}
-		return h.renderMaintenance(c, fiber.StatusBadRequest, views.MaintenanceProps{Form: form, Error: se.Issues[0].Path + ": " + se.Issues[0].Message})
+		return h.renderMaintenance(c, fiber.StatusBadRequest, views.MaintenanceProps{Form: form, Error: se.First()})
 	}
 	h.auditWindow(c, w)
 	return c.Redirect("/settings/maintenance?saved=added", fiber.StatusSeeOther)
@@ -153,7 +153,7 @@ func (h *Handler) policyForm(c *fiber.Ctx) error {
 		if !errors.As(err, &se) {
 			return err
 		}
-		return refuse(se.Issues[0].Path + ": " + se.Issues[0].Message)
+		return refuse(se.First())
 	}
 	h.auditPolicy(c, p)
 	return c.Redirect("/settings/maintenance?saved=policy", fiber.StatusSeeOther)

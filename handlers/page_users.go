@@ -57,7 +57,7 @@ func userFormError(err error) string {
 	var ue *services.InputError
 	switch {
 	case errors.As(err, &ue):
-		return ue.Issues[0].Path + ": " + ue.Issues[0].Message
+		return ue.First()
 	case errors.Is(err, services.ErrLastAdmin):
 		return lastAdminMessage
 	case errors.Is(err, services.ErrUserExists):

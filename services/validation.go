@@ -23,11 +23,14 @@ type InputError struct {
 	Issues []InputIssue
 }
 
-func (e *InputError) Error() string {
+func (e *InputError) Error() string { return "services: invalid input: " + e.First() }
+
+// First is the first issue as a form shows it: "path: message".
+func (e *InputError) First() string {
 	if len(e.Issues) == 0 {
-		return "services: invalid input"
+		return "invalid input"
 	}
-	return "services: invalid input: " + e.Issues[0].Path + ": " + e.Issues[0].Message
+	return e.Issues[0].Path + ": " + e.Issues[0].Message
 }
 
 // newValidator is the one validator of the services' input: fields are named by their JSON

@@ -94,7 +94,7 @@ func (h *Handler) statusJobs(c *fiber.Ctx) error {
 	if tag := singleQuery(c, "tag"); tag != "" {
 		kept := rows[:0]
 		for _, r := range rows {
-			if slices.Contains(services.CheckTags(r.Check), tag) {
+			if slices.Contains(r.Check.TagList(), tag) {
 				kept = append(kept, r)
 			}
 		}

@@ -14,7 +14,7 @@ import (
 // jobAlerting loads the Alerting card of a job's page.
 func (h *Handler) jobAlerting(ctx context.Context, c models.CheckState, csrf string) (views.JobAlertingProps, error) {
 	now := h.now()
-	tags := services.CheckTags(c)
+	tags := c.TagList()
 	p := views.JobAlertingProps{Name: c.JobName, Tags: tags, CSRF: csrf}
 	pol := h.policies
 	pauses, err := pol.ActivePauses(ctx, now)

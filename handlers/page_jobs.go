@@ -84,7 +84,7 @@ func (h *Handler) jobRows(ctx context.Context) ([]views.JobRow, error) {
 	}
 	rows := make([]views.JobRow, len(jobs))
 	for i, j := range jobs {
-		tags := services.CheckTags(j.Check)
+		tags := j.Check.TagList()
 		rows[i] = views.JobRow{Check: j.Check, Latest: j.Latest, Health: string(j.Health), LastRun: j.LastRun, Tags: tags,
 			Suppressed: services.Suppressed(paused[j.Check.JobName], windows, j.Check.JobName, tags, now),
 			Slow:       slowWhy[j.Check.JobName]}

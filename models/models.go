@@ -2,7 +2,10 @@
 // per concept. It does no I/O.
 package models
 
-import "time"
+import (
+	"encoding/json"
+	"time"
+)
 
 // CheckStatus is the health of one job's check.
 type CheckStatus string
@@ -141,6 +144,13 @@ type CheckState struct {
 
 // TableName maps the struct to the reference table name.
 func (CheckState) TableName() string { return "check_states" }
+
+// TagList is the job's tags, never nil; a damaged or empty column reads as none.
+func (c CheckState) TagList() []string {
+	tags := []string{}
+	_ = json.Unmarshal([]byte(c.Tags), &tags)
+	return tags
+}
 
 // Satisfied reports whether a heartbeat already met the current expectation.
 func (c CheckState) Satisfied() bool {

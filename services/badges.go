@@ -136,7 +136,7 @@ func badgeCovers(b models.Badge, c models.CheckState) bool {
 		return true
 	}
 	return (b.JobPattern != "" && matchAny([]string{b.JobPattern}, c.JobName)) ||
-		(b.TagPattern != "" && matchAnyTag([]string{b.TagPattern}, CheckTags(c)))
+		(b.TagPattern != "" && matchAnyTag([]string{b.TagPattern}, c.TagList()))
 }
 
 // BadgeLabel is the left-hand text of a badge: its label, else its pattern, else "jobs".

@@ -169,7 +169,7 @@ func (p *Policies) CreateWindow(ctx context.Context, in WindowInput, by string, 
 
 // windowRow checks the parts of a window that depend on each other and builds its row.
 func windowRow(in WindowInput) (models.MaintenanceWindow, error) {
-	row := models.MaintenanceWindow{Name: strings.TrimSpace(in.Name), JobsJSON: TagsJSONOf(in.Jobs), TagsJSON: TagsJSONOf(in.Tags),
+	row := models.MaintenanceWindow{Name: strings.TrimSpace(in.Name), JobsJSON: jsonList(in.Jobs), TagsJSON: jsonList(in.Tags),
 		Timezone: strings.TrimSpace(in.Timezone), DurationMinutes: in.DurationMinutes}
 	if row.Name == "" { // "required" lets a name of spaces through, and the list would show nothing
 		return row, issue("name", "Required")
@@ -253,15 +253,6 @@ func parseInstant(s string, loc *time.Location) (time.Time, bool) {
 		return time.Time{}, false
 	}
 	return telemetry.ParseTime(s)
-}
-
-// TagsJSONOf stores a list of patterns as a JSON array.
-func TagsJSONOf(list []string) string {
-	if len(list) == 0 {
-		return "[]"
-	}
-	b, _ := json.Marshal(list)
-	return string(b)
 }
 
 // DeleteWindow removes a maintenance window; removed is false when there was none.

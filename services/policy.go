@@ -10,13 +10,6 @@ import (
 	"github.com/gulag/chief-monitor/models"
 )
 
-// Limits of a job's tags: a tag is a short word of letters, digits and ._:/- so that it reads
-// well in a filter and in a URL.
-const (
-	MaxTags     = 20
-	MaxTagBytes = 64
-)
-
 // Policy is how a job's alerts behave: the thresholds, the reminder interval and the duration
 // limits. A zero value of a field means "not set" and takes the default.
 type Policy struct {
@@ -46,7 +39,7 @@ func parsePolicyPatch(meta map[string]json.RawMessage) policyPatch {
 		return p
 	}
 	p.present = true
-	p.tags = TagsJSON(parseTags(meta[telemetry.MetaTags]))
+	p.tags = jsonList(parseTags(meta[telemetry.MetaTags]))
 	p.failureThreshold = positiveInt(meta[telemetry.MetaFailureThreshold])
 	p.recoveryThreshold = positiveInt(meta[telemetry.MetaRecoveryThreshold])
 	p.realertMinutes = positiveInt(meta[telemetry.MetaRealertMinutes])
@@ -81,22 +74,8 @@ func positiveInt(raw json.RawMessage) *int64 {
 	return ptr(int64(f))
 }
 
-// ValidTag reports whether s is a well-formed tag.
-func ValidTag(s string) bool {
-	if s == "" || len(s) > MaxTagBytes {
-		return false
-	}
-	for _, r := range s {
-		ok := r >= 'a' && r <= 'z' || r >= 'A' && r <= 'Z' || r >= '0' && r <= '9' || strings.ContainsRune("._:/-", r)
-		if !ok {
-			return false
-		}
-	}
-	return true
-}
-
 // parseTags reads a JSON array of tags, keeping the well-formed ones (trimmed), sorted and
-// without repeats, at most MaxTags.
+// without repeats, at most telemetry.MaxTags.
 func parseTags(raw json.RawMessage) []string {
 	var in []any
 	if raw == nil || json.Unmarshal(raw, &in) != nil {
@@ -105,32 +84,25 @@ func parseTags(raw json.RawMessage) []string {
 	var out []string
 	for _, v := range in {
 		s, ok := v.(string)
-		if s = strings.TrimSpace(s); ok && ValidTag(s) {
+		if s = strings.TrimSpace(s); ok && telemetry.ValidTag(s) {
 			out = append(out, s)
 		}
 	}
 	slices.Sort(out)
 	out = slices.Compact(out)
-	if len(out) > MaxTags {
-		out = out[:MaxTags]
+	if len(out) > telemetry.MaxTags {
+		out = out[:telemetry.MaxTags]
 	}
 	return out
 }
 
-// TagsJSON is the stored form of a tag list.
-func TagsJSON(tags []string) string {
-	if len(tags) == 0 {
+// jsonList is how a list of tags or patterns is stored: a JSON array, never null.
+func jsonList(list []string) string {
+	if len(list) == 0 {
 		return "[]"
 	}
-	b, _ := json.Marshal(tags)
+	b, _ := json.Marshal(list)
 	return string(b)
-}
-
-// CheckTags returns a check's tags.
-func CheckTags(c models.CheckState) []string {
-	var tags []string
-	_ = json.Unmarshal([]byte(c.Tags), &tags) // "" or damaged: no tags
-	return tags
 }
 
 // Effective returns the policy that applies to a check: its own settings, else the defaults,

@@ -88,10 +88,10 @@ func PauseReason(p models.JobPause) string {
 // tagsOf returns a job's tags from the check rows this engine holds, else from the store.
 func (e *engine) tagsOf(job string) ([]string, error) {
 	if ce, ok := e.checks[job]; ok {
-		return CheckTags(ce.c), nil
+		return ce.c.TagList(), nil
 	}
 	if c, ok := e.cache.get(job); ok {
-		return CheckTags(c), nil
+		return c.TagList(), nil
 	}
 	c, err := e.tx.Check(job)
 	if errors.Is(err, store.ErrNotFound) {
@@ -100,7 +100,7 @@ func (e *engine) tagsOf(job string) ([]string, error) {
 	if err != nil {
 		return nil, err
 	}
-	return CheckTags(*c), nil
+	return c.TagList(), nil
 }
 
 // notifyPass is the evaluator's delivery step: it ends the pauses that are over, delivers the
@@ -127,7 +127,7 @@ func (e *engine) notifyPass(now time.Time) (delivered, reminded int, err error) 
 		return 0, 0, err
 	}
 	for _, a := range alerts {
-		tags := CheckTags(checks[a.JobName])
+		tags := checks[a.JobName].TagList()
 		why := Suppressed(e.pauses[a.JobName], e.windows, a.JobName, tags, now)
 		switch {
 		case why != "": // held back still, or a delivered one not reminded during the window

@@ -88,7 +88,7 @@ type CheckExtras struct {
 
 // FromCheckExtras shapes a check's additive keys.
 func FromCheckExtras(c models.CheckState) CheckExtras {
-	return CheckExtras{Tags: checkTags(c), Policy: checkPolicy(c)}
+	return CheckExtras{Tags: c.TagList(), Policy: checkPolicy(c)}
 }
 
 // CheckPolicy is a job's own alert policy.
@@ -106,13 +106,6 @@ func checkPolicy(c models.CheckState) *CheckPolicy {
 		return nil
 	}
 	return &p
-}
-
-// checkTags decodes the stored tag list; never null.
-func checkTags(c models.CheckState) []string {
-	tags := []string{}
-	_ = json.Unmarshal([]byte(c.Tags), &tags) // "" or damaged: none
-	return tags
 }
 
 // FromCheck shapes one check row.

@@ -4,13 +4,8 @@ import (
 	"slices"
 	"strings"
 
+	"github.com/gulag/chief-monitor/internal/telemetry"
 	"gopkg.in/yaml.v3"
-)
-
-// Limits of a job's tags, the same as the monitor keeps.
-const (
-	maxTags     = 20
-	maxTagBytes = 64
 )
 
 // loadPolicy reads the alert policy keys of a check block.
@@ -54,24 +49,15 @@ func tags(n *yaml.Node, path string) ([]string, error) {
 	for i, item := range n.Content {
 		s, ok := text(item)
 		s = strings.TrimSpace(s)
-		if !ok || !validTag(s) {
-			return nil, errorf("%s[%d] must be a tag of 1 to %d letters, digits or ._:/-, got %q", path, i, maxTagBytes, s)
+		if !ok || !telemetry.ValidTag(s) {
+			return nil, errorf("%s[%d] must be a tag of 1 to %d letters, digits or ._:/-, got %q", path, i, telemetry.MaxTagBytes, s)
 		}
 		out = append(out, s)
 	}
 	slices.Sort(out)
 	out = slices.Compact(out)
-	if len(out) > maxTags {
-		return nil, errorf("%s has %d tags; at most %d are allowed", path, len(out), maxTags)
+	if len(out) > telemetry.MaxTags {
+		return nil, errorf("%s has %d tags; at most %d are allowed", path, len(out), telemetry.MaxTags)
 	}
 	return out, nil
-}
-
-func validTag(s string) bool {
-	if s == "" || len(s) > maxTagBytes {
-		return false
-	}
-	return !strings.ContainsFunc(s, func(r rune) bool {
-		return !(r >= 'a' && r <= 'z' || r >= 'A' && r <= 'Z' || r >= '0' && r <= '9' || strings.ContainsRune("._:/-", r))
-	})
 }

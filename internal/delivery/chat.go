@@ -132,15 +132,11 @@ func ChatTitle(m Message) string {
 // its run, and where to read more.
 func ChatText(m Message) string {
 	if m.Test {
-		types := "(none)"
-		if len(m.EnabledTypes) > 0 {
-			types = strings.Join(m.EnabledTypes, ", ")
-		}
 		return strings.Join([]string{
 			"This is a test alert message from " + Brand + ".",
 			"Requested by: " + m.RequestedBy,
 			"Sent at: " + m.SentAt,
-			"Enabled alert types: " + types,
+			"Enabled alert types: " + enabledTypes(m),
 		}, "\n")
 	}
 	a := m.Alert

@@ -108,19 +108,23 @@ func EmailSubject(m Message) string {
 	return "[ALERT] " + string(m.Alert.AlertType) + " " + m.Alert.JobName
 }
 
+// enabledTypes names a test message's enabled alert types.
+func enabledTypes(m Message) string {
+	if len(m.EnabledTypes) == 0 {
+		return "(none)"
+	}
+	return strings.Join(m.EnabledTypes, ", ")
+}
+
 // EmailText is the plain-text body of an alert or test e-mail.
 func EmailText(m Message) string {
 	if m.Test {
-		types := "(none)"
-		if len(m.EnabledTypes) > 0 {
-			types = strings.Join(m.EnabledTypes, ", ")
-		}
 		return strings.Join([]string{
 			"This is a test alert email from " + Brand + ".",
 			"",
 			"Requested by: " + m.RequestedBy,
 			"Sent at: " + m.SentAt,
-			"Enabled alert types: " + types,
+			"Enabled alert types: " + enabledTypes(m),
 		}, "\n")
 	}
 	a := m.Alert

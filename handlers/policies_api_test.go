@@ -216,6 +216,8 @@ func TestPolicyAPIValidation(t *testing.T) {
 		{"pause body an array", "POST", "/v1/jobs/etl/pause", `[]`, "body"},
 		{"window without name", "POST", "/v1/maintenance-windows", `{"cron":"0 2 * * *","durationMinutes":30}`, "name"},
 		{"window name of spaces", "POST", "/v1/maintenance-windows", `{"name":"   ","cron":"0 2 * * *","durationMinutes":30}`, "name"},
+		{"window name with a line break", "POST", "/v1/maintenance-windows", `{"name":"a\nb","cron":"0 2 * * *","durationMinutes":30}`, "name"},
+		{"reason with a control character", "POST", "/v1/jobs/etl/pause", `{"reason":"a\u0007b"}`, "reason"},
 		{"window body an array", "POST", "/v1/maintenance-windows", `[{"name":"w"}]`, "body"},
 		{"cron that never matches", "POST", "/v1/maintenance-windows", `{` + recurring + `"cron":"0 2 30 2 *"}`, "cron"},
 		{"bad cron", "POST", "/v1/maintenance-windows", `{` + recurring + `"cron":"61 2 * * *"}`, "cron"},

@@ -82,7 +82,7 @@ type PauseInput struct {
 	// Until is when the pause ends by itself (RFC 3339, or a datetime-local value read in
 	// UTC); empty pauses until resumed.
 	Until  string `json:"until" validate:"max=64"`
-	Reason string `json:"reason" validate:"max=500"`
+	Reason string `json:"reason" validate:"max=500,singleline"`
 }
 
 // Pause pauses a job's alerts; by names who did it.
@@ -134,7 +134,7 @@ func (p *Policies) ActivePauses(ctx context.Context, now time.Time) ([]models.Jo
 // read in timezone (default UTC). Jobs and tags are name and tag patterns; neither means every
 // job.
 type WindowInput struct {
-	Name            string   `json:"name" validate:"required,max=100"`
+	Name            string   `json:"name" validate:"required,max=100,singleline"`
 	Jobs            []string `json:"jobs" validate:"max=100,dive,required,max=200,glob"`
 	Tags            []string `json:"tags" validate:"max=100,dive,required,max=64,glob"`
 	StartsAt        string   `json:"startsAt" validate:"max=64"`
